@@ -1,0 +1,33 @@
+# mlcl-lab: the two commands of the README, and the environment they need.
+#   make report   -> set up .venv if needed, run the default study report on yeast
+#   make test     -> set up .venv if needed, run the whole test suite
+# TORCH_SPEC picks the torch build installed into a new .venv. The default is the CPU
+# wheel that lies on this project's machines; elsewhere use e.g. TORCH_SPEC=torch.
+
+PYTHON ?= python3
+VENV ?= .venv
+TORCH_SPEC ?= torch==2.13.0
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.mlcl-lab-installed
+REPORT_ARGS ?=
+PYTEST_ARGS ?=
+
+.PHONY: setup report test clean-venv
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet "$(TORCH_SPEC)"
+	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m ipykernel install --sys-prefix --name mlcl-lab --display-name "Python (mlcl-lab)" >/dev/null
+	touch $(STAMP)
+
+report: $(STAMP)
+	$(VENV)/bin/mlcl-lab report $(REPORT_ARGS)
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,102 @@
+"""Encoders f(x): the backbone whose frozen output the linear probe reads.
+
+The study fine-tunes RoBERTa (text) and ImageNet ResNets (images); on this toolkit's
+built-in data the backbone is an MLP on feature vectors (yeast, cached sentence
+embeddings) or a small CNN on images (paper.md §5.1, DESIGN.md "data path").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+__all__ = ["MLPEncoder", "SmallCNN", "build_encoder", "ENCODER_NAMES"]
+
+ENCODER_NAMES = ("mlp", "cnn")
+
+
+class MLPEncoder(nn.Module):
+    """Feed-forward encoder for feature vectors.
+
+    ``depth`` blocks of Linear -> (BatchNorm1d) -> ReLU -> (Dropout).
+    Input (B, in_dim) -> output (B, hidden_dim); ``out_dim`` is ``hidden_dim``.
+    """
+
+    def __init__(
+        self,
+        in_dim: int,
+        hidden_dim: int = 256,
+        depth: int = 2,
+        dropout: float = 0.1,
+        batchnorm: bool = True,
+    ) -> None:
+        super().__init__()
+        if in_dim < 1 or hidden_dim < 1:
+            raise ValueError(f"MLPEncoder needs in_dim >= 1 and hidden_dim >= 1, got {in_dim}, {hidden_dim}")
+        if depth < 1:
+            raise ValueError(f"MLPEncoder depth must be >= 1, got {depth}")
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"MLPEncoder dropout must be in [0, 1), got {dropout}")
+        layers: list[nn.Module] = []
+        width = in_dim
+        for _ in range(depth):
+            layers.append(nn.Linear(width, hidden_dim))
+            if batchnorm:
+                layers.append(nn.BatchNorm1d(hidden_dim))
+            layers.append(nn.ReLU())
+            if dropout > 0:
+                layers.append(nn.Dropout(dropout))
+            width = hidden_dim
+        self.net = nn.Sequential(*layers)
+        self.out_dim = hidden_dim
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+class SmallCNN(nn.Module):
+    """A small convolutional encoder that trains in seconds on a CPU.
+
+    Three Conv(3x3)-BN-ReLU-MaxPool stages (widths w, 2w, 4w), global average
+    pooling, then a Linear to ``out_dim``. Input (B, C, H, W) -> (B, out_dim).
+    """
+
+    def __init__(self, in_channels: int = 1, width: int = 32, out_dim: int = 256, dropout: float = 0.1) -> None:
+        super().__init__()
+        if in_channels < 1 or width < 1 or out_dim < 1:
+            raise ValueError(f"SmallCNN needs positive sizes, got in_channels={in_channels}, width={width}, out_dim={out_dim}")
+        chans = [in_channels, width, 2 * width, 4 * width]
+        blocks: list[nn.Module] = []
+        for c_in, c_out in zip(chans[:-1], chans[1:]):
+            blocks += [nn.Conv2d(c_in, c_out, 3, padding=1), nn.BatchNorm2d(c_out), nn.ReLU(), nn.MaxPool2d(2)]
+        self.features = nn.Sequential(*blocks, nn.AdaptiveAvgPool2d(1), nn.Flatten())
+        self.head = nn.Sequential(nn.Dropout(dropout) if dropout > 0 else nn.Identity(), nn.Linear(chans[-1], out_dim), nn.ReLU())
+        self.out_dim = out_dim
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))
+
+
+def build_encoder(name: str, input_shape: Sequence[int], **options: object) -> nn.Module:
+    """Build an encoder by name for inputs of shape ``input_shape`` (without the batch axis).
+
+    ``"mlp"`` needs a 1-D input shape (F,); ``"cnn"`` a 3-D one (C, H, W).
+    Options are passed to the encoder's constructor.
+    """
+    shape = tuple(int(s) for s in input_shape)
+    if name == "mlp":
+        if len(shape) != 1:
+            raise ValueError(f"encoder 'mlp' needs 1-D inputs (features,), got shape {shape}; use 'cnn' for images")
+        return MLPEncoder(shape[0], **options)  # type: ignore[arg-type]
+    if name == "cnn":
+        if len(shape) != 3:
+            raise ValueError(f"encoder 'cnn' needs (channels, height, width) inputs, got shape {shape}")
+        return SmallCNN(shape[0], **options)  # type: ignore[arg-type]
+    raise ValueError(f"unknown encoder {name!r}; valid encoders: {', '.join(ENCODER_NAMES)}")
+
+
+def default_encoder_name(input_shape: Sequence[int]) -> str:
+    """'mlp' for vectors, 'cnn' for images."""
+    return "cnn" if len(tuple(input_shape)) == 3 else "mlp"

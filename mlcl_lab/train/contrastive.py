@@ -1,0 +1,97 @@
+"""Stage 1: contrastive training of encoder + projection head (+ prototypes).
+
+AdamW, cosine schedule with 5% warm-up, gradient clipping at 1.0, bf16 autocast on
+CUDA (paper.md §5.1). One view per sample, in-batch candidates, as in the authors' code.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from ..losses import get_loss
+from .batching import autocast_for, batch_indices
+from .config import TrainConfig
+from .models import ContrastiveModel
+from .optim import make_optimizer
+
+__all__ = ["train_contrastive", "contrastive_loss_value"]
+
+
+def _loss_call(loss: nn.Module, model: ContrastiveModel, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    z = model(x)
+    if model.prototypes is not None:
+        return loss(z.float(), y, prototypes=model.prototypes().float())
+    return loss(z.float(), y)
+
+
+@torch.no_grad()
+def contrastive_loss_value(loss: nn.Module, model: ContrastiveModel, x: torch.Tensor, y: torch.Tensor, batch_size: int) -> float:
+    """Mean loss over ordered batches of ``x`` in eval mode (batches of < 2 samples skipped)."""
+    was = model.training
+    model.eval()
+    values = []
+    try:
+        for idx in batch_indices(x.shape[0], batch_size, None, drop_last=True, device=x.device):
+            if idx.numel() >= 2:
+                values.append(float(_loss_call(loss, model, x[idx], y[idx])))
+    finally:
+        model.train(was)
+    return float("nan") if not values else sum(values) / len(values)
+
+
+def train_contrastive(
+    loss_name: str,
+    train_x: torch.Tensor,
+    train_y: torch.Tensor,
+    val_x: torch.Tensor,
+    val_y: torch.Tensor,
+    config: TrainConfig,
+    generator: torch.Generator,
+    progress: bool = True,
+) -> tuple[ContrastiveModel, pd.DataFrame]:
+    """Train with the contrastive loss ``loss_name``; return the model and its history.
+
+    History columns: epoch, train_loss, val_loss, lr, seconds. The incomplete last
+    batch of an epoch is dropped (a contrastive batch needs pairs; the authors do too).
+    ``val_loss`` is NaN only when the validation set has fewer than 2 samples.
+    """
+    options = {"temperature": config.temperature, **config.loss_options}
+    loss = get_loss(loss_name, **options)
+    if getattr(loss, "kind", None) != "contrastive":
+        raise ValueError(f"loss {loss_name!r} is not a contrastive loss; use train_supervised for it")
+    device = train_x.device
+    model = ContrastiveModel(config, train_x.shape[1:], train_y.shape[1], bool(loss.uses_prototypes)).to(device)
+    n = train_x.shape[0]
+    if n < 2:
+        raise ValueError(f"contrastive training needs at least 2 training samples, got {n}")
+    steps_per_epoch = max(1, n // config.batch_size)
+    optimizer, scheduler = make_optimizer(model, config, config.epochs * steps_per_epoch)
+    y_float = train_y.float()
+    rows = []
+    bar = tqdm(range(config.epochs), desc=f"{loss_name} (contrastive)", disable=not progress, leave=False)
+    for epoch in bar:
+        start = time.perf_counter()
+        model.train()
+        total, count = 0.0, 0
+        for idx in batch_indices(n, config.batch_size, generator, drop_last=True, device=device):
+            with autocast_for(device, config.amp):
+                value = _loss_call(loss, model, train_x[idx], y_float[idx])
+            if not torch.isfinite(value):
+                raise FloatingPointError(f"loss {loss_name!r} became {value.item()} at epoch {epoch + 1}; lower the learning rate or check the inputs")
+            optimizer.zero_grad(set_to_none=True)
+            value.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+            optimizer.step()
+            scheduler.step()
+            total += float(value.detach())
+            count += 1
+        val_loss = contrastive_loss_value(loss, model, val_x, val_y.float(), config.batch_size)
+        rows.append({"epoch": epoch + 1, "train_loss": total / count, "val_loss": val_loss,
+                     "lr": scheduler.get_last_lr()[0], "seconds": time.perf_counter() - start})
+        bar.set_postfix(loss=f"{total / count:.4f}")
+    return model, pd.DataFrame(rows)

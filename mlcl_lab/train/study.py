@@ -1,0 +1,175 @@
+"""One study: a dataset x losses x seeds, each run trained, probed and evaluated.
+
+This is the function the study notebook calls; every number in a report comes from here.
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..data import MultiLabelDataset, Split, encoder_inputs, split_indices, training_subset
+from ..losses import available_losses, loss_kind
+from ..metrics import classification_metrics
+from .batching import encode
+from .config import TrainConfig
+from .contrastive import train_contrastive
+from .device import resolve_device, seed_everything
+from .probe import fit_linear_probe
+from .supervised import train_supervised
+
+__all__ = ["RunResult", "StudyResult", "prepare_inputs", "run_one", "run_study", "environment_info"]
+
+
+@dataclass
+class PreparedData:
+    """Encoder inputs and labels on the device, with the split they were cut by."""
+
+    x: torch.Tensor
+    y: torch.Tensor
+    split: Split
+    train: np.ndarray  # training indices actually used (after the fraction)
+
+
+@dataclass
+class RunResult:
+    """Everything one (loss, seed) run produced."""
+
+    loss: str
+    kind: str
+    seed: int
+    metrics: dict[str, float]
+    history: pd.DataFrame
+    test_features: np.ndarray       # (N_test, h) frozen encoder features
+    test_scores: np.ndarray         # (N_test, L) probabilities
+    seconds: float
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class StudyResult:
+    """All runs of a study, with tidy tables."""
+
+    dataset: str
+    runs: list[RunResult]
+    test_labels: np.ndarray
+    label_names: list[str]
+
+    @property
+    def results(self) -> pd.DataFrame:
+        """One row per loss x seed: loss, kind, seed, seconds, then every metric."""
+        rows = [{"loss": r.loss, "kind": r.kind, "seed": r.seed, "seconds": r.seconds, **r.metrics} for r in self.runs]
+        return pd.DataFrame(rows)
+
+    @property
+    def histories(self) -> pd.DataFrame:
+        """Per-epoch history of every run, with loss and seed columns."""
+        frames = [r.history.assign(loss=r.loss, seed=r.seed) for r in self.runs]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def environment_info(device: torch.device) -> dict[str, str]:
+    """Software versions and device, recorded with every run."""
+    import sklearn
+
+    info = {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "scikit-learn": sklearn.__version__,
+        "platform": platform.platform(),
+        "device": str(device),
+    }
+    if device.type == "cuda":
+        info["gpu"] = torch.cuda.get_device_name(device)
+    return info
+
+
+def prepare_inputs(
+    dataset: MultiLabelDataset,
+    device: torch.device,
+    split_seed: int = 0,
+    val_fraction: float = 0.15,
+    test_fraction: float = 0.15,
+    train_fraction: float = 1.0,
+    cache_dir: str | None = None,
+) -> PreparedData:
+    """Encoder inputs and labels as device tensors, split and (optionally) sub-sampled.
+
+    Vector inputs (features, sentence embeddings) are standardised with the training
+    set's mean and standard deviation (constant features get std 1).
+    """
+    x = np.asarray(encoder_inputs(dataset, cache_dir=cache_dir), dtype=np.float32)
+    split = split_indices(dataset.labels, val_fraction=val_fraction, test_fraction=test_fraction, seed=split_seed)
+    train = split.train if train_fraction >= 1.0 else training_subset(split.train, dataset.labels, train_fraction, seed=split_seed)
+    if x.ndim == 2:
+        mean = x[train].mean(0)
+        std = x[train].std(0)
+        std[std < 1e-12] = 1.0
+        x = (x - mean) / std
+    return PreparedData(torch.from_numpy(x).to(device), torch.from_numpy(np.asarray(dataset.labels)).to(device), split, np.asarray(train))
+
+
+def run_one(data: PreparedData, loss_name: str, seed: int, config: TrainConfig, progress: bool = True) -> RunResult:
+    """Train, probe (contrastive) or select the best epoch (supervised), evaluate on test."""
+    kind = loss_kind(loss_name)
+    start = time.perf_counter()
+    generator = seed_everything(seed)
+    tr, va, te = (torch.as_tensor(i, device=data.x.device) for i in (data.train, data.split.val, data.split.test))
+    extra: dict[str, object] = {}
+    if kind == "contrastive":
+        model, history = train_contrastive(loss_name, data.x[tr], data.y[tr], data.x[va], data.y[va], config, generator, progress)
+        feats = {k: encode(model.encoder, data.x[idx]) for k, idx in (("train", tr), ("val", va), ("test", te))}
+        probe = fit_linear_probe(feats["train"], data.y[tr], feats["val"], data.y[va], config.probe, seed=seed)
+        scores = probe.probe.predict_proba(feats["test"])
+        test_features = feats["test"]
+        extra["probe_chosen"] = probe.chosen.tolist()
+    else:
+        model, history = train_supervised(loss_name, data.x[tr], data.y[tr], data.x[va], data.y[va], config, generator, progress)
+        scores = torch.sigmoid(encode(model, data.x[te]))
+        test_features = encode(model.encoder, data.x[te])
+        extra["best_epoch"] = int(history.loc[history["best"], "epoch"].iloc[0])
+    y_test = data.y[te].cpu().numpy()
+    scores_np = scores.cpu().numpy().astype(np.float64)
+    metrics = classification_metrics(y_test, scores_np, threshold=config.probe.threshold)
+    return RunResult(loss_name, kind, int(seed), {k: float(v) for k, v in metrics.items()}, history,
+                     test_features.cpu().numpy(), scores_np, time.perf_counter() - start, extra)
+
+
+def run_study(
+    dataset: MultiLabelDataset,
+    losses: Sequence[str],
+    seeds: Sequence[int],
+    config: TrainConfig = TrainConfig(),
+    split_seed: int = 0,
+    train_fraction: float = 1.0,
+    progress: bool = True,
+    cache_dir: str | None = None,
+) -> StudyResult:
+    """Run every loss with every seed on one split of ``dataset``.
+
+    Unknown loss names are rejected before anything trains.
+    """
+    known = available_losses()
+    unknown = [name for name in losses if name not in known]
+    if unknown:
+        raise ValueError(f"unknown loss(es) {unknown}; valid losses: {', '.join(sorted(known))}")
+    if not losses or not seeds:
+        raise ValueError("run_study needs at least one loss and one seed")
+    device = resolve_device(config.device)
+    data = prepare_inputs(dataset, device, split_seed=split_seed, train_fraction=train_fraction, cache_dir=cache_dir)
+    runs = []
+    jobs = [(name, seed) for name in losses for seed in seeds]
+    from tqdm.auto import tqdm
+
+    for name, seed in tqdm(jobs, desc=f"study on {dataset.name}", disable=not progress):
+        runs.append(run_one(data, name, seed, config, progress=progress))
+    te = data.split.test
+    return StudyResult(dataset.name, runs, np.asarray(dataset.labels)[te], list(dataset.label_names))
