@@ -1,4 +1,4 @@
-"""Command line: ``mlcl-lab report``, ``mlcl-lab datasets``, ``mlcl-lab losses``."""
+"""Command line: ``mlcl-lab report | study | datasets | losses``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 __all__ = ["main", "build_parser"]
 
 
-def _report(args: argparse.Namespace) -> int:
+def _study(args: argparse.Namespace) -> int:
     from .report import StudyParameters, run_study_report
 
     params = StudyParameters(
@@ -26,17 +26,55 @@ def _report(args: argparse.Namespace) -> int:
     )
     _validate_names(params)
     start = time.perf_counter()
-    print(f"mlcl-lab report: {params.dataset}, losses {params.losses}, seeds {params.seeds}, {params.epochs} epochs", flush=True)
+    print(f"mlcl-lab study: {params.dataset}, losses {params.losses}, seeds {params.seeds}, {params.epochs} epochs", flush=True)
     folder, outcome = run_study_report(params, root=args.out, notebook=args.notebook, kernel_name=args.kernel)
     elapsed = time.perf_counter() - start
     if not outcome.ok:
         print(f"FAILED after {elapsed:.0f} s: {outcome.error}", file=sys.stderr)
         print(f"The executed notebook with the error is kept at {outcome.notebook}", file=sys.stderr)
         return 1
-    print(f"Report written to {folder} ({elapsed:.0f} s)")
-    for name in ("results.csv", "metrics.json", "params.json", outcome.notebook.name):
-        print(f"  {folder / name}")
+    print(f"Study written to {folder} ({elapsed:.0f} s)")
     return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .report.grid import expand_grid, load_grid
+    from .report.grid_report import resolve_grid, run_grid_report
+
+    spec = load_grid(resolve_grid(args.grid))
+    for run in expand_grid(spec):
+        _validate_names(argparse.Namespace(dataset=run.params["dataset"], losses=run.params["losses"], device=args.device))
+    jobs = args.jobs or _default_jobs(args.device)
+    n_runs = len(expand_grid(spec))
+    print(f"mlcl-lab report: grid {spec.name!r} ({n_runs} runs: {len(spec.datasets)} dataset(s) x {len(spec.losses)} "
+          f"loss(es) x {len(spec.seeds)} seed(s) x {len(spec.train_fractions)} fraction(s)), {jobs} parallel job(s)", flush=True)
+    start = time.perf_counter()
+    report = run_grid_report(args.grid, out_root=args.out, jobs=jobs, device=args.device, kernel_name=args.kernel,
+                             umap_backend=args.umap_backend, figures_root=args.figures)
+    elapsed = time.perf_counter() - start
+    runs = report.runs
+    print(f"runs: {len(runs.executed)} executed, {len(runs.skipped)} already done (skipped), {len(runs.failed)} failed")
+    for name, error in runs.failed.items():
+        print(f"  FAILED {name}: {error} (kept in {report.grid_dir / 'runs' / name})", file=sys.stderr)
+    if not report.notebook.ok:
+        print(f"report notebook FAILED: {report.notebook.error}; kept at {report.notebook.notebook}", file=sys.stderr)
+    print(f"Report written to {report.folder} ({elapsed:.0f} s)")
+    for path in (report.notebook.notebook, report.html, report.folder / "results.csv", report.folder / "tables"):
+        if path is not None:
+            print(f"  {path}")
+    if report.figures_copy:
+        print(f"  latest figures copied to {report.figures_copy}")
+    return 0 if report.ok else 1
+
+
+def _default_jobs(device: str) -> int:
+    import os
+
+    import torch
+
+    if device != "cpu" and torch.cuda.is_available():
+        return torch.cuda.device_count()
+    return max(1, min(4, os.cpu_count() or 1))
 
 
 def _validate_names(params: object) -> None:
@@ -86,20 +124,30 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mlcl-lab", description="Multi-label contrastive learning study toolkit")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    rep = sub.add_parser("report", help="run the study notebook with papermill into a new run folder")
-    rep.add_argument("--dataset", default="yeast", help="dataset name (see `mlcl-lab datasets`)")
-    rep.add_argument("--losses", nargs="+", help="loss names (see `mlcl-lab losses`)")
-    rep.add_argument("--seeds", nargs="+", type=int, help="training seeds")
-    rep.add_argument("--epochs", type=int, default=30)
-    rep.add_argument("--batch-size", type=int, default=128)
-    rep.add_argument("--probe-epochs", type=int, default=40)
-    rep.add_argument("--train-fraction", type=float, default=1.0)
+    rep = sub.add_parser("report", help="run a study grid with papermill (resumable) and build the report")
+    rep.add_argument("--grid", default="default", help="shipped grid name (default, full) or a grid YAML file")
+    rep.add_argument("--out", default="runs", help="root folder; the grid's runs and reports go to <out>/<grid name>/")
+    rep.add_argument("--jobs", type=int, default=None, help="parallel notebook processes (default: CPU cores up to 4, or one per GPU)")
     rep.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
     rep.add_argument("--umap-backend", default="auto")
-    rep.add_argument("--out", default="runs", help="folder that receives the new run folder")
-    rep.add_argument("--notebook", default=None, help="notebook to run (default: notebooks/study.ipynb)")
+    rep.add_argument("--figures", default="figures", help="folder that receives a copy of the latest report's figures")
     rep.add_argument("--kernel", default=None, help="Jupyter kernel name (default: mlcl-lab if installed, else python3)")
     rep.set_defaults(func=_report)
+
+    stu = sub.add_parser("study", help="run the study notebook once (one dataset, several losses and seeds)")
+    stu.add_argument("--dataset", default="yeast", help="dataset name (see `mlcl-lab datasets`)")
+    stu.add_argument("--losses", nargs="+", help="loss names (see `mlcl-lab losses`)")
+    stu.add_argument("--seeds", nargs="+", type=int, help="training seeds")
+    stu.add_argument("--epochs", type=int, default=30)
+    stu.add_argument("--batch-size", type=int, default=128)
+    stu.add_argument("--probe-epochs", type=int, default=40)
+    stu.add_argument("--train-fraction", type=float, default=1.0)
+    stu.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
+    stu.add_argument("--umap-backend", default="auto")
+    stu.add_argument("--out", default="runs", help="folder that receives the new run folder")
+    stu.add_argument("--notebook", default=None, help="notebook to run (default: notebooks/study.ipynb)")
+    stu.add_argument("--kernel", default=None, help="Jupyter kernel name (default: mlcl-lab if installed, else python3)")
+    stu.set_defaults(func=_study)
 
     dat = sub.add_parser("datasets", help="list datasets with their statistics")
     dat.set_defaults(func=_datasets)

@@ -31,6 +31,7 @@ class StudyParameters:
     device: str = "auto"
     umap_backend: str = "auto"
     color_label: int = 0
+    make_umap: bool = True
     output_dir: str = "."
 
     def to_dict(self) -> dict[str, Any]:

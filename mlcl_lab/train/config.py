@@ -66,6 +66,8 @@ class TrainConfig:
     projection_dim: int = 128
     temperature: float = 0.1
     loss_options: dict[str, Any] = field(default_factory=dict)
+    queue_size: int = 0                 # > 0: MoCo-style memory queue of momentum-encoder keys (paper 2)
+    momentum: float = 0.999             # EMA rate of the momentum encoder when queue_size > 0
     amp: bool = True                    # mixed precision (bf16 autocast) on CUDA only
     device: str = "auto"
     probe: ProbeConfig = field(default_factory=ProbeConfig)
@@ -81,6 +83,10 @@ class TrainConfig:
             raise ValueError(f"grad_clip must be > 0, got {self.grad_clip}")
         if self.temperature <= 0:
             raise ValueError(f"temperature must be > 0, got {self.temperature}")
+        if self.queue_size < 0:
+            raise ValueError(f"queue_size must be >= 0, got {self.queue_size}")
+        if not 0.0 <= self.momentum < 1.0:
+            raise ValueError(f"momentum must be in [0, 1), got {self.momentum}")
         if isinstance(self.probe, dict):
             object.__setattr__(self, "probe", ProbeConfig(**_tuples(self.probe)))
 

@@ -16,17 +16,22 @@ from tqdm.auto import tqdm
 from ..losses import get_loss
 from .batching import autocast_for, batch_indices
 from .config import TrainConfig
+from .memory_queue import MemoryQueue, MomentumEncoder
 from .models import ContrastiveModel
 from .optim import make_optimizer
 
 __all__ = ["train_contrastive", "contrastive_loss_value"]
 
 
-def _loss_call(loss: nn.Module, model: ContrastiveModel, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+def _loss_call(loss: nn.Module, model: ContrastiveModel, x: torch.Tensor, y: torch.Tensor,
+               ref: tuple[torch.Tensor, torch.Tensor] | tuple[None, None] = (None, None)) -> torch.Tensor:
     z = model(x)
+    kwargs = {}
     if model.prototypes is not None:
-        return loss(z.float(), y, prototypes=model.prototypes().float())
-    return loss(z.float(), y)
+        kwargs["prototypes"] = model.prototypes().float()
+    if ref[0] is not None:
+        kwargs["ref_z"], kwargs["ref_y"] = ref[0].float(), ref[1]
+    return loss(z.float(), y, **kwargs)
 
 
 @torch.no_grad()
@@ -58,7 +63,11 @@ def train_contrastive(
 
     History columns: epoch, train_loss, val_loss, lr, seconds. The incomplete last
     batch of an epoch is dropped (a contrastive batch needs pairs; the authors do too).
-    ``val_loss`` is NaN only when the validation set has fewer than 2 samples.
+    ``val_loss`` is NaN only when the validation set has fewer than 2 samples; it is
+    computed in-batch, without the queue.
+
+    ``config.queue_size > 0`` adds paper 2's memory: keys of a momentum encoder are
+    queued and passed to the loss as the reference set (``ref_z``, ``ref_y``).
     """
     options = {"temperature": config.temperature, **config.loss_options}
     loss = get_loss(loss_name, **options)
@@ -72,6 +81,10 @@ def train_contrastive(
     steps_per_epoch = max(1, n // config.batch_size)
     optimizer, scheduler = make_optimizer(model, config, config.epochs * steps_per_epoch)
     y_float = train_y.float()
+    queue = momentum = None
+    if config.queue_size > 0:
+        queue = MemoryQueue(config.queue_size, config.projection_dim, train_y.shape[1], device)
+        momentum = MomentumEncoder(model, config.momentum)
     rows = []
     bar = tqdm(range(config.epochs), desc=f"{loss_name} (contrastive)", disable=not progress, leave=False)
     for epoch in bar:
@@ -79,8 +92,9 @@ def train_contrastive(
         model.train()
         total, count = 0.0, 0
         for idx in batch_indices(n, config.batch_size, generator, drop_last=True, device=device):
+            ref = queue.reference() if queue is not None else (None, None)
             with autocast_for(device, config.amp):
-                value = _loss_call(loss, model, train_x[idx], y_float[idx])
+                value = _loss_call(loss, model, train_x[idx], y_float[idx], ref)
             if not torch.isfinite(value):
                 raise FloatingPointError(f"loss {loss_name!r} became {value.item()} at epoch {epoch + 1}; lower the learning rate or check the inputs")
             optimizer.zero_grad(set_to_none=True)
@@ -88,6 +102,9 @@ def train_contrastive(
             nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
             optimizer.step()
             scheduler.step()
+            if queue is not None and momentum is not None:
+                momentum.update(model)
+                queue.push(momentum(train_x[idx]).float(), y_float[idx])
             total += float(value.detach())
             count += 1
         val_loss = contrastive_loss_value(loss, model, val_x, val_y.float(), config.batch_size)

@@ -15,13 +15,14 @@ import pandas as pd
 import torch
 
 from ..data import MultiLabelDataset, Split, encoder_inputs, split_indices, training_subset
-from ..losses import available_losses, loss_kind
 from ..metrics import classification_metrics
 from .batching import encode
 from .config import TrainConfig
 from .contrastive import train_contrastive
 from .device import resolve_device, seed_everything
+from .loss_spec import parse_loss_spec
 from .probe import fit_linear_probe
+from .representation import representation_metrics
 from .supervised import train_supervised
 
 __all__ = ["RunResult", "StudyResult", "prepare_inputs", "run_one", "run_study", "environment_info"]
@@ -50,6 +51,7 @@ class RunResult:
     test_scores: np.ndarray         # (N_test, L) probabilities
     seconds: float
     extra: dict[str, object] = field(default_factory=dict)
+    model: torch.nn.Module | None = None  # stage-1 model (contrastive) or the whole model (supervised)
 
 
 @dataclass
@@ -60,6 +62,8 @@ class StudyResult:
     runs: list[RunResult]
     test_labels: np.ndarray
     label_names: list[str]
+    input_shape: tuple[int, ...] = ()
+    test_indices: np.ndarray | None = None
 
     @property
     def results(self) -> pd.DataFrame:
@@ -117,30 +121,51 @@ def prepare_inputs(
     return PreparedData(torch.from_numpy(x).to(device), torch.from_numpy(np.asarray(dataset.labels)).to(device), split, np.asarray(train))
 
 
-def run_one(data: PreparedData, loss_name: str, seed: int, config: TrainConfig, progress: bool = True) -> RunResult:
-    """Train, probe (contrastive) or select the best epoch (supervised), evaluate on test."""
-    kind = loss_kind(loss_name)
+def run_one(data: PreparedData, loss_name: str, seed: int, config: TrainConfig, progress: bool = True,
+            geometry: bool = True) -> RunResult:
+    """Train and evaluate one run on the test split.
+
+    * contrastive: stage 1, then the linear probe on frozen encoder features;
+    * supervised: end to end, best validation epoch;
+    * ``<contrastive>+<supervised>`` (e.g. ``reg+bce``): stage 1, then fine-tuning of the
+      pre-trained encoder end to end with the supervised loss (paper 2's variant).
+
+    With ``geometry`` the representation metrics of the test features are recorded in
+    ``extra["geometry"]``.
+    """
+    spec = parse_loss_spec(loss_name)
     start = time.perf_counter()
     generator = seed_everything(seed)
     tr, va, te = (torch.as_tensor(i, device=data.x.device) for i in (data.train, data.split.val, data.split.test))
     extra: dict[str, object] = {}
-    if kind == "contrastive":
-        model, history = train_contrastive(loss_name, data.x[tr], data.y[tr], data.x[va], data.y[va], config, generator, progress)
+    model: torch.nn.Module
+    if spec.pretrain is not None:
+        model, history = train_contrastive(spec.pretrain, data.x[tr], data.y[tr], data.x[va], data.y[va], config, generator, progress)
+        history = history.assign(stage="contrastive")
+    if spec.kind == "contrastive":
         feats = {k: encode(model.encoder, data.x[idx]) for k, idx in (("train", tr), ("val", va), ("test", te))}
         probe = fit_linear_probe(feats["train"], data.y[tr], feats["val"], data.y[va], config.probe, seed=seed)
         scores = probe.probe.predict_proba(feats["test"])
         test_features = feats["test"]
         extra["probe_chosen"] = probe.chosen.tolist()
     else:
-        model, history = train_supervised(loss_name, data.x[tr], data.y[tr], data.x[va], data.y[va], config, generator, progress)
+        init = model.encoder if spec.kind == "finetuned" else None
+        pre_history = history if spec.kind == "finetuned" else None
+        model, history = train_supervised(spec.supervised, data.x[tr], data.y[tr], data.x[va], data.y[va], config,
+                                          generator, progress, init_encoder=init)
+        extra["best_epoch"] = int(history.loc[history["best"], "epoch"].iloc[0])
+        if pre_history is not None:
+            history = pd.concat([pre_history, history.assign(stage="finetune")], ignore_index=True)
         scores = torch.sigmoid(encode(model, data.x[te]))
         test_features = encode(model.encoder, data.x[te])
-        extra["best_epoch"] = int(history.loc[history["best"], "epoch"].iloc[0])
     y_test = data.y[te].cpu().numpy()
     scores_np = scores.cpu().numpy().astype(np.float64)
     metrics = classification_metrics(y_test, scores_np, threshold=config.probe.threshold)
-    return RunResult(loss_name, kind, int(seed), {k: float(v) for k, v in metrics.items()}, history,
-                     test_features.cpu().numpy(), scores_np, time.perf_counter() - start, extra)
+    features_np = test_features.cpu().numpy()
+    if geometry:
+        extra["geometry"] = representation_metrics(features_np, y_test, seed=seed)
+    return RunResult(loss_name, spec.kind, int(seed), {k: float(v) for k, v in metrics.items()}, history,
+                     features_np, scores_np, time.perf_counter() - start, extra, model)
 
 
 def run_study(
@@ -152,15 +177,14 @@ def run_study(
     train_fraction: float = 1.0,
     progress: bool = True,
     cache_dir: str | None = None,
+    geometry: bool = True,
 ) -> StudyResult:
     """Run every loss with every seed on one split of ``dataset``.
 
     Unknown loss names are rejected before anything trains.
     """
-    known = available_losses()
-    unknown = [name for name in losses if name not in known]
-    if unknown:
-        raise ValueError(f"unknown loss(es) {unknown}; valid losses: {', '.join(sorted(known))}")
+    for name in losses:
+        parse_loss_spec(name)  # rejects unknown names before anything trains
     if not losses or not seeds:
         raise ValueError("run_study needs at least one loss and one seed")
     device = resolve_device(config.device)
@@ -170,6 +194,7 @@ def run_study(
     from tqdm.auto import tqdm
 
     for name, seed in tqdm(jobs, desc=f"study on {dataset.name}", disable=not progress):
-        runs.append(run_one(data, name, seed, config, progress=progress))
+        runs.append(run_one(data, name, seed, config, progress=progress, geometry=geometry))
     te = data.split.test
-    return StudyResult(dataset.name, runs, np.asarray(dataset.labels)[te], list(dataset.label_names))
+    return StudyResult(dataset.name, runs, np.asarray(dataset.labels)[te], list(dataset.label_names),
+                       tuple(data.x.shape[1:]), np.asarray(te))

@@ -34,11 +34,14 @@ def train_supervised(
     config: TrainConfig,
     generator: torch.Generator,
     progress: bool = True,
+    init_encoder: nn.Module | None = None,
 ) -> tuple[SupervisedModel, pd.DataFrame]:
     """Train ``loss_name`` end to end; return the best-validation-epoch model and history.
 
     History columns: epoch, train_loss, val_micro_f1, lr, seconds, best (bool).
     Ties in validation micro-F1 keep the earlier epoch. Predictions use sigmoid >= threshold.
+    ``init_encoder`` (e.g. a contrastively pre-trained encoder) initialises the encoder:
+    the fine-tuning variant of paper 2 (contrastive pre-training, then BCE fine-tuning).
     """
     loss_options = dict(config.loss_options)
     loss = get_loss(loss_name, **loss_options)
@@ -46,6 +49,8 @@ def train_supervised(
         raise ValueError(f"loss {loss_name!r} is not a supervised loss; use train_contrastive for it")
     device = train_x.device
     model = SupervisedModel(config, train_x.shape[1:], train_y.shape[1]).to(device)
+    if init_encoder is not None:
+        model.encoder.load_state_dict(init_encoder.state_dict())
     n = train_x.shape[0]
     steps_per_epoch = max(1, n // config.batch_size)
     optimizer, scheduler = make_optimizer(model, config, config.epochs * steps_per_epoch)

@@ -1,0 +1,104 @@
+"""The study's figures, drawn from tidy tables; every figure saved as PNG and SVG.
+
+Colours come from :func:`mlcl_lab.viz.loss_colors`, so a loss has the same colour in
+every notebook and report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import matplotlib.ticker
+import pandas as pd
+
+from ..viz import loss_colors, save_figure
+
+__all__ = ["plot_training_curves", "plot_metric_bars", "plot_low_data", "METRIC_LABELS"]
+
+METRIC_LABELS = {
+    "hamming_loss": "Hamming loss (lower is better)",
+    "micro_f1": "micro-F1",
+    "macro_f1": "macro-F1",
+    "map_macro": "mAP (macro)",
+}
+
+
+def plot_training_curves(histories: pd.DataFrame, path: str | Path | None = None) -> plt.Figure:
+    """Training loss per epoch, mean over seeds with a min–max band; one panel per loss kind.
+
+    ``histories`` has columns loss, seed, epoch, train_loss (and val_loss / val_micro_f1).
+    Contrastive and supervised losses live on different scales, hence two panels.
+    """
+    kinds = [("val_loss", "contrastive losses (stage 1)"), ("val_micro_f1", "supervised baselines (end to end)")]
+    present = [(col, title) for col, title in kinds if col in histories and histories[col].notna().any()]
+    fig, axes = plt.subplots(1, max(1, len(present)), figsize=(6 * max(1, len(present)), 4), squeeze=False)
+    colors = loss_colors(sorted(histories["loss"].unique()))
+    for ax, (col, title) in zip(axes[0], present):
+        part = histories[histories[col].notna()]
+        for loss, frame in part.groupby("loss", sort=False):
+            stats = frame.groupby("epoch")["train_loss"].agg(["mean", "min", "max"])
+            ax.plot(stats.index, stats["mean"], color=colors[loss], label=loss)
+            ax.fill_between(stats.index, stats["min"], stats["max"], color=colors[loss], alpha=0.2)
+            if "best" in frame:
+                best = frame[frame["best"].astype(bool)]
+                ax.scatter(best["epoch"], best["train_loss"], color=colors[loss], marker="*", s=80, zorder=3)
+        ax.set_title(title)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("training loss (per batch, mean over epoch)")
+        ax.legend(title="loss")
+    if "best" in histories and len(present) > 1:
+        axes[0][-1].annotate("★ epoch kept by validation micro-F1", xy=(0.02, 0.02), xycoords="axes fraction", fontsize=8)
+    fig.tight_layout()
+    if path is not None:
+        save_figure(fig, path)
+    return fig
+
+
+def plot_metric_bars(results: pd.DataFrame, path: str | Path | None = None,
+                     metrics: Sequence[str] = ("micro_f1", "macro_f1", "hamming_loss"), title: str | None = None) -> plt.Figure:
+    """Bar chart of each metric per loss: mean over seeds, error bar = sample std."""
+    metrics = [m for m in metrics if m in results]
+    losses = list(dict.fromkeys(results["loss"]))
+    colors = loss_colors(losses)
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 4), squeeze=False)
+    for ax, metric in zip(axes[0], metrics):
+        stats = results.groupby("loss", sort=False)[metric].agg(["mean", "std"]).reindex(losses)
+        ax.bar(range(len(losses)), stats["mean"], yerr=stats["std"].fillna(0), capsize=4,
+               color=[colors[name] for name in losses])
+        ax.set_xticks(range(len(losses)), losses, rotation=30, ha="right")
+        ax.set_ylabel(METRIC_LABELS.get(metric, metric))
+        ax.set_title(METRIC_LABELS.get(metric, metric).split(" (")[0])
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    if path is not None:
+        save_figure(fig, path)
+    return fig
+
+
+def plot_low_data(results: pd.DataFrame, path: str | Path | None = None,
+                  metrics: Sequence[str] = ("macro_f1", "micro_f1")) -> plt.Figure:
+    """Metric vs training fraction per loss (mean ± std over seeds), one row per dataset."""
+    datasets = list(dict.fromkeys(results["dataset"]))
+    colors = loss_colors(list(dict.fromkeys(results["loss"])))
+    fig, axes = plt.subplots(len(datasets), len(metrics), figsize=(5 * len(metrics), 3.6 * len(datasets)), squeeze=False)
+    for r, ds in enumerate(datasets):
+        part = results[results["dataset"] == ds]
+        for c, metric in enumerate(metrics):
+            ax = axes[r][c]
+            for loss, frame in part.groupby("loss", sort=False):
+                stats = frame.groupby("train_fraction")[metric].agg(["mean", "std"])
+                ax.errorbar(stats.index * 100, stats["mean"], yerr=stats["std"].fillna(0), color=colors[loss],
+                            marker="o", capsize=3, label=loss)
+            ax.set_xscale("log")
+            ax.set_xlabel("training data used (% of the training split)")
+            ax.set_ylabel(METRIC_LABELS.get(metric, metric))
+            ax.set_title(f"{ds}: {METRIC_LABELS.get(metric, metric)}")
+            ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    axes[0][-1].legend(title="loss", bbox_to_anchor=(1.02, 1), loc="upper left")
+    fig.tight_layout()
+    if path is not None:
+        save_figure(fig, path)
+    return fig
