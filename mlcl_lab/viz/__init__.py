@@ -5,5 +5,15 @@ functions so that ``import mlcl_lab.viz`` stays cheap.
 """
 
 from mlcl_lab.viz.colors import KNOWN_LOSSES, loss_colors
+from mlcl_lab.viz.plots import head_labels_mask, head_tail_category, plot_umap, save_figure
+from mlcl_lab.viz.umap import umap_embed
 
-__all__ = ["KNOWN_LOSSES", "loss_colors"]
+__all__ = [
+    "KNOWN_LOSSES",
+    "head_labels_mask",
+    "head_tail_category",
+    "loss_colors",
+    "plot_umap",
+    "save_figure",
+    "umap_embed",
+]
