@@ -1,0 +1,32 @@
+"""Classification and embedding-geometry metrics (numpy or torch, CPU or CUDA)."""
+
+from mlcl_lab.metrics.accumulator import MetricAccumulator
+from mlcl_lab.metrics.alignment import alignment
+from mlcl_lab.metrics.classification import (
+    binarize,
+    classification_metrics,
+    default_threshold_grid,
+    tune_thresholds,
+)
+from mlcl_lab.metrics.clustering import (
+    frequent_label_sets,
+    knn_label_precision,
+    label_set_clustering,
+)
+from mlcl_lab.metrics.label_correlation import label_correlation, sample_pairs
+from mlcl_lab.metrics.uniformity import uniformity
+
+__all__ = [
+    "MetricAccumulator",
+    "alignment",
+    "binarize",
+    "classification_metrics",
+    "default_threshold_grid",
+    "frequent_label_sets",
+    "knn_label_precision",
+    "label_correlation",
+    "label_set_clustering",
+    "sample_pairs",
+    "tune_thresholds",
+    "uniformity",
+]

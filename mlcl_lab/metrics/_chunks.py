@@ -1,0 +1,49 @@
+"""Memory-bounded row chunking for O(N^2) pairwise computations."""
+
+from __future__ import annotations
+
+import torch
+
+DEFAULT_MAX_MEMORY = 256 * 2**20  # bytes per pairwise block (all temporaries)
+_TEMPORARIES = 6  # float64 (B, N) temporaries alive at once, a conservative count
+
+
+def chunk_rows(
+    n_rows: int, n_cols: int, max_memory: int | None = None, chunk_size: int | None = None
+) -> int:
+    """Rows per block so that ~6 float64 (rows, n_cols) temporaries fit in max_memory.
+
+    ``chunk_size`` (rows) overrides ``max_memory`` (bytes) when given.
+    """
+    if chunk_size is not None:
+        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+            raise ValueError(f"chunk_size must be a positive int, got {chunk_size!r}")
+        return min(chunk_size, max(n_rows, 1))
+    budget = DEFAULT_MAX_MEMORY if max_memory is None else max_memory
+    if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
+        raise ValueError(f"max_memory must be a positive int (bytes), got {max_memory!r}")
+    rows = budget // (8 * _TEMPORARIES * max(n_cols, 1))
+    return int(min(max(rows, 1), max(n_rows, 1)))
+
+
+def l2_normalize(z: torch.Tensor, name: str = "z") -> torch.Tensor:
+    """Row-wise L2 normalisation; zero rows raise (their direction is undefined)."""
+    norms = torch.linalg.vector_norm(z, dim=1, keepdim=True)
+    if bool((norms == 0).any()):
+        n_zero = int((norms == 0).sum())
+        raise ValueError(
+            f"{name} has {n_zero} all-zero row(s); they cannot be L2-normalised"
+        )
+    return z / norms
+
+
+def compute_dtype(z: torch.Tensor) -> torch.dtype:
+    """Block arithmetic dtype: the input's, with half precisions raised to float32."""
+    return torch.float64 if z.dtype == torch.float64 else torch.float32
+
+
+def sq_dists(a: torch.Tensor, b: torch.Tensor, a_sq: torch.Tensor, b_sq: torch.Tensor) -> torch.Tensor:
+    """(B, M) squared Euclidean distances from a Gram block, clamped at 0, in float64."""
+    g = (a @ b.T).to(torch.float64)
+    d2 = a_sq[:, None] + b_sq[None, :] - 2.0 * g
+    return d2.clamp_min_(0.0)

@@ -1,0 +1,161 @@
+"""UMAP embeddings with a backend switch: torchdr (GPU when available) or umap-learn.
+
+* ``torchdr``: PyTorch implementation, runs on CUDA when available. Its kNN graph uses
+  faiss (``faiss-cpu``) when installed; without faiss the dense path needs O(N^2)
+  memory (it ran out of memory at N = 100k on an 80 GB H100), so above
+  ``DENSE_KNN_MAX_N`` points faiss is required.
+* ``umap-learn``: the CPU reference. Single-threaded when a seed is given; numba
+  compiles for ~15-30 s on first use in a process.
+* ``auto``: torchdr on CUDA when CUDA is available (or requested) and torchdr is
+  installed; otherwise umap-learn when installed; otherwise torchdr on CPU. The choice
+  is logged (logger ``mlcl_lab.viz.umap``) and returned with ``return_info=True``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import time
+from typing import Any
+
+import numpy as np
+import torch
+
+from mlcl_lab.metrics._validation import ArrayLike, as_embeddings
+
+logger = logging.getLogger(__name__)
+
+BACKENDS = ("auto", "torchdr", "umap-learn")
+DENSE_KNN_MAX_N = 50_000
+
+
+def _installed(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def _resolve_device(device: str) -> str:
+    if not isinstance(device, str):
+        raise TypeError(f"device must be a string, got {type(device).__name__}")
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cpu":
+        return "cpu"
+    if device.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise ValueError(f"device={device!r} requested but CUDA is not available")
+        return device
+    raise ValueError(f"device={device!r} is not valid; choose 'auto', 'cpu' or 'cuda[:i]'")
+
+
+def _resolve_backend(backend: str, device: str) -> str:
+    if backend not in BACKENDS:
+        raise ValueError(f"backend={backend!r} is not valid; choose one of {list(BACKENDS)}")
+    if backend == "torchdr" and not _installed("torchdr"):
+        raise ValueError("backend='torchdr' needs the torchdr package: pip install torchdr faiss-cpu")
+    if backend == "umap-learn":
+        if not _installed("umap"):
+            raise ValueError("backend='umap-learn' needs the umap-learn package: pip install umap-learn")
+        if device != "cpu":
+            raise ValueError("umap-learn runs on the CPU only; use device='cpu' or backend='torchdr'")
+        return backend
+    if backend == "auto":
+        if device != "cpu" and _installed("torchdr"):
+            return "torchdr"
+        if device == "cpu" and _installed("umap"):
+            return "umap-learn"
+        if _installed("torchdr"):
+            return "torchdr"
+        raise ValueError(
+            "no UMAP backend installed: pip install umap-learn (CPU) or torchdr faiss-cpu (GPU)"
+        )
+    return backend
+
+
+def _fit_umap_learn(x: np.ndarray, seed: int | None, n_neighbors: int, min_dist: float, kw: dict) -> np.ndarray:
+    import umap  # lazy: heavy import + numba compilation
+
+    model = umap.UMAP(
+        n_components=2, n_neighbors=n_neighbors, min_dist=min_dist, random_state=seed, **kw
+    )
+    return np.asarray(model.fit_transform(x), dtype=np.float32)
+
+
+def _fit_torchdr(
+    x: torch.Tensor, seed: int | None, n_neighbors: int, min_dist: float, device: str, kw: dict
+) -> tuple[np.ndarray, str]:
+    import torchdr  # lazy
+
+    knn = "faiss" if _installed("faiss") else None
+    if knn is None and x.shape[0] > DENSE_KNN_MAX_N:
+        raise ValueError(
+            f"torchdr without faiss uses a dense O(N^2) kNN graph; N={x.shape[0]} > "
+            f"{DENSE_KNN_MAX_N} needs faiss: pip install faiss-cpu"
+        )
+    model = torchdr.UMAP(
+        n_components=2,
+        n_neighbors=n_neighbors,
+        min_dist=min_dist,
+        random_state=seed,
+        device=device,
+        backend=knn,
+        **kw,
+    )
+    out = model.fit_transform(x)
+    if isinstance(out, torch.Tensor):
+        out = out.detach().cpu().numpy()
+    return np.asarray(out, dtype=np.float32), str(knn or "dense")
+
+
+def umap_embed(
+    z: ArrayLike,
+    backend: str = "auto",
+    device: str = "auto",
+    seed: int | None = 0,
+    *,
+    n_neighbors: int = 15,
+    min_dist: float = 0.1,
+    return_info: bool = False,
+    **backend_kwargs: Any,
+) -> np.ndarray | tuple[np.ndarray, dict]:
+    """2-D UMAP of embeddings.
+
+    Args:
+        z: (N, D) embeddings (numpy or torch, any device), N >= 4, finite.
+        backend: "auto", "torchdr" or "umap-learn" (see module docstring).
+        device: "auto" (CUDA if available), "cpu" or "cuda[:i]".
+        seed: random seed (None: unseeded; lets umap-learn use several threads).
+        n_neighbors: kNN graph size, clipped to N - 2 (torchdr needs k < N - 1).
+        min_dist: UMAP min_dist.
+        return_info: also return {"backend", "device", "knn", "n_neighbors", "seconds"}.
+        **backend_kwargs: passed to the backend's UMAP class (e.g. max_iter for torchdr,
+            n_epochs for umap-learn).
+
+    Returns:
+        (N, 2) float32 numpy array (and the info dict with ``return_info=True``).
+    """
+    x = as_embeddings(z, "z", min_rows=4)
+    if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, int) or n_neighbors < 2:
+        raise ValueError(f"n_neighbors must be an int >= 2, got {n_neighbors!r}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise TypeError(f"seed must be an int or None, got {seed!r}")
+    dev = _resolve_device(device)
+    chosen = _resolve_backend(backend, dev)
+    k = min(n_neighbors, x.shape[0] - 2)
+    start = time.perf_counter()
+    if chosen == "umap-learn":
+        xy = _fit_umap_learn(x.detach().cpu().numpy().astype(np.float32), seed, k, min_dist, backend_kwargs)
+        knn = "pynndescent"
+    else:
+        xt = x.detach().to(dtype=torch.float32, device=dev)
+        xy, knn = _fit_torchdr(xt, seed, k, min_dist, dev, backend_kwargs)
+    info = {
+        "backend": chosen,
+        "device": dev,
+        "knn": knn,
+        "n_neighbors": k,
+        "seconds": time.perf_counter() - start,
+    }
+    logger.info("umap_embed: backend=%s device=%s knn=%s N=%d", chosen, dev, knn, x.shape[0])
+    if not np.isfinite(xy).all():
+        raise ValueError(f"UMAP backend {chosen} returned non-finite coordinates")
+    return (xy, info) if return_info else xy

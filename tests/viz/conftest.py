@@ -1,0 +1,5 @@
+"""Headless matplotlib for the viz tests."""
+
+import matplotlib
+
+matplotlib.use("Agg")

@@ -1,0 +1,51 @@
+"""plot_umap colourings and save_figure (PNG + SVG)."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+
+from mlcl_lab.viz import head_labels_mask, head_tail_category, plot_umap, save_figure
+
+
+@pytest.fixture()
+def data():
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(80, 2)), (rng.random((80, 5)) < np.array([0.6, 0.4, 0.1, 0.05, 0.3])).astype(int)
+
+
+@pytest.mark.parametrize("color_by", ["label", "cardinality", "head_tail"])
+def test_plot_and_save(tmp_path, data, color_by):
+    xy, y = data
+    ax = plot_umap(torch.tensor(xy), y, color_by=color_by, label="b", label_names=list("abcde"), title="t")
+    assert ax.get_title() == "t" and len(ax.collections) >= 2
+    png, svg = save_figure(ax.figure, tmp_path / "sub" / f"umap_{color_by}")
+    assert png.read_bytes()[:4] == b"\x89PNG" and b"<svg" in svg.read_bytes()[:500]
+    plt.close(ax.figure)
+
+
+def test_head_tail_definitions():
+    y = np.array([[1, 0, 0], [1, 0, 1], [0, 0, 1], [0, 0, 0], [1, 1, 0]], dtype=bool)
+    mask = head_labels_mask(y, head_fraction=0.3)  # ceil(0.9) = 1 head label: label 0
+    assert mask.tolist() == [True, False, False]
+    assert head_tail_category(y, mask).tolist() == [1, 2, 3, 0, 2]
+
+
+def test_bad_input(data, tmp_path):
+    xy, y = data
+    with pytest.raises(ValueError, match="color_by"):
+        plot_umap(xy, y, color_by="size")
+    with pytest.raises(ValueError, match=r"\(N, 2\)"):
+        plot_umap(np.ones((80, 3)), y)
+    with pytest.raises(ValueError, match="multi-hot"):
+        plot_umap(xy, y * 2)
+    with pytest.raises(ValueError, match="label"):
+        plot_umap(xy, y, label=9)
+    with pytest.raises(ValueError, match="not found"):
+        plot_umap(xy, y, label="zz", label_names=list("abcde"))
+    fig = plt.figure()
+    with pytest.raises(ValueError, match="without extension"):
+        save_figure(fig, tmp_path / "x.png")
+    plt.close(fig)
