@@ -1,0 +1,20 @@
+"""Registration of every dataset known to :func:`mlcl_lab.data.load_dataset`."""
+
+from __future__ import annotations
+
+from .registry import DatasetEntry, register
+from .synthetic import make_synthetic
+from .yeast import load_yeast
+
+register(DatasetEntry(
+    name="yeast",
+    description="built-in MULAN yeast: 2,417 genes x 103 features, 14 labels (vector)",
+    loader=load_yeast,
+    kind="builtin",
+))
+register(DatasetEntry(
+    name="synthetic",
+    description="seeded synthetic multi-label vectors (make_synthetic kwargs)",
+    loader=make_synthetic,
+    kind="generated",
+))
