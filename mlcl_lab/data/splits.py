@@ -56,8 +56,25 @@ def _for_iterstrat(y: np.ndarray) -> np.ndarray:
     return np.concatenate([y, ~y.any(axis=1, keepdims=True), np.ones((len(y), 1), bool)], axis=1)
 
 
-def _stratified_holdout(y: np.ndarray, fraction: float, seed: int) -> np.ndarray:
-    """Boolean mask of a label-stratified holdout of about ``fraction`` of the rows."""
+def _draw_seed(seed: int, k: int) -> int:
+    """Independent 32-bit RandomState seed for draw ``k`` of ``seed``."""
+    return int(np.random.SeedSequence([int(seed), int(k)]).generate_state(1)[0])
+
+
+def _holdout_score(y: np.ndarray, mask: np.ndarray, n_target: int) -> float:
+    """Max label-proportion deviation of the holdout plus its relative size error."""
+    dev = np.abs(y[mask].mean(axis=0) - y.mean(axis=0)).max() if y.shape[1] else 0.0
+    return float(dev + abs(int(mask.sum()) - n_target) / len(y))
+
+
+def _stratified_holdout(y: np.ndarray, fraction: float, seed: int, n_draws: int) -> np.ndarray:
+    """Boolean mask of a label-stratified holdout of about ``fraction`` of the rows.
+
+    Iterative stratification is greedy (rarest label first) and its quality on
+    frequent labels varies with the random tie-breaking, so ``n_draws``
+    iterstrat draws with seeds derived from ``seed`` are made and the one with
+    the lowest :func:`_holdout_score` is kept (first one on ties).
+    """
     from iterstrat.ml_stratifiers import MultilabelStratifiedShuffleSplit
 
     n = len(y)
@@ -69,10 +86,18 @@ def _stratified_holdout(y: np.ndarray, fraction: float, seed: int) -> np.ndarray
         return mask
     if n_hold >= n:
         raise ValueError(f"holdout of {n_hold} samples leaves no training data (N={n})")
-    splitter = MultilabelStratifiedShuffleSplit(n_splits=1, test_size=n_hold, random_state=seed)
-    _, hold = next(splitter.split(np.zeros((n, 1)), _for_iterstrat(y)))
-    mask[hold] = True
-    return mask
+    target = _for_iterstrat(y)
+    best, best_score = mask, np.inf
+    for k in range(n_draws):
+        splitter = MultilabelStratifiedShuffleSplit(
+            n_splits=1, test_size=n_hold, random_state=_draw_seed(seed, k))
+        _, hold = next(splitter.split(np.zeros((n, 1)), target))
+        cand = np.zeros(n, dtype=bool)
+        cand[hold] = True
+        score = _holdout_score(y, cand, n_hold)
+        if score < best_score:
+            best, best_score = cand, score
+    return best
 
 
 def coverage_report(labels: np.ndarray, train_idx: np.ndarray, eval_idx: np.ndarray,
@@ -90,19 +115,21 @@ def coverage_report(labels: np.ndarray, train_idx: np.ndarray, eval_idx: np.ndar
 
 
 def split_indices(labels: np.ndarray, val_fraction: float = 0.15, test_fraction: float = 0.15,
-                  seed: int = 0) -> Split:
+                  seed: int = 0, *, n_draws: int = 8) -> Split:
     """Seeded, label-stratified train/validation/test split.
 
     The test set (``round(test_fraction * N)`` rows) is drawn first from all rows,
     then the validation set (``round(val_fraction * N)`` rows) from the rest,
-    both with iterative stratification. Iterative stratification may deviate by
-    a few rows from the requested sizes. Labels that would have no training
+    both with iterative stratification (best of ``n_draws`` seeded iterstrat
+    draws, see :func:`_stratified_holdout`). Iterative stratification may
+    deviate by a few rows from the requested sizes. Labels that would have no training
     example are repaired when possible (see module docstring).
 
     Args:
         labels: (N, L) multi-hot.
         val_fraction, test_fraction: in [0, 1) with sum < 1.
         seed: integer seed.
+        n_draws: iterstrat draws per holdout (>= 1); more is better stratified, slower.
 
     Returns:
         Split with sorted int64 index arrays partitioning ``range(N)``.
@@ -117,12 +144,14 @@ def split_indices(labels: np.ndarray, val_fraction: float = 0.15, test_fraction:
         )
     if not isinstance(seed, (int, np.integer)):
         raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    if n_draws < 1:
+        raise ValueError(f"n_draws must be >= 1, got {n_draws}")
     n = len(y)
-    test_mask = _stratified_holdout(y, test_fraction, int(seed))
+    test_mask = _stratified_holdout(y, test_fraction, 2 * int(seed), n_draws)
     rest = np.flatnonzero(~test_mask)
     val_frac_rest = val_fraction * n / len(rest) if len(rest) else 0.0
     val_mask = np.zeros(n, dtype=bool)
-    val_mask[rest[_stratified_holdout(y[rest], val_frac_rest, int(seed) + 1)]] = True
+    val_mask[rest[_stratified_holdout(y[rest], val_frac_rest, 2 * int(seed) + 1, n_draws)]] = True
     train_mask = ~(test_mask | val_mask)
 
     # Coverage repair: labels with evaluation examples but none in train.

@@ -35,7 +35,7 @@ def test_stratified_proportions(yeast):
     s = split_indices(y, seed=0)
     overall = y.mean(0)
     for part in (s.train, s.val, s.test):
-        assert np.abs(y[part].mean(0) - overall).max() < 0.04
+        assert np.abs(y[part].mean(0) - overall).max() < 0.02
 
 
 def test_zero_val_fraction(yeast):
@@ -117,3 +117,28 @@ def test_training_subset_warns_when_too_small():
 def test_training_subset_bad_fraction(f):
     with pytest.raises(ValueError):
         training_subset(np.arange(10), np.eye(10, dtype=np.uint8), f)
+
+
+def test_more_stratified_than_random(yeast):
+    y = yeast.labels
+    rng = np.random.default_rng(0)
+    strat, rand = [], []
+    for seed in range(3):
+        s = split_indices(y, seed=seed)
+        strat.append(np.abs(y[s.test].mean(0) - y.mean(0)).max())
+        perm = rng.permutation(len(y))[: len(s.test)]
+        rand.append(np.abs(y[perm].mean(0) - y.mean(0)).max())
+    assert np.mean(strat) < 0.5 * np.mean(rand)
+
+
+def test_single_draw_is_plain_iterstrat(yeast):
+    from iterstrat.ml_stratifiers import MultilabelStratifiedShuffleSplit
+
+    from mlcl_lab.data.splits import _draw_seed, _for_iterstrat
+
+    y = yeast.labels
+    s = split_indices(y, val_fraction=0.0, test_fraction=0.2, seed=5, n_draws=1)
+    ref = MultilabelStratifiedShuffleSplit(n_splits=1, test_size=round(0.2 * len(y)),
+                                           random_state=_draw_seed(10, 0))
+    _, test = next(ref.split(np.zeros((len(y), 1)), _for_iterstrat(y.astype(bool))))
+    assert np.array_equal(s.test, np.sort(test))
