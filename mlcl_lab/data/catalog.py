@@ -18,3 +18,12 @@ register(DatasetEntry(
     loader=make_synthetic,
     kind="generated",
 ))
+
+from .debtags import load_debtags  # noqa: E402
+
+register(DatasetEntry(
+    name="debtags",
+    description="built-in Debian package descriptions -> debtags (text, 378 labels, long tail)",
+    loader=load_debtags,
+    kind="builtin",
+))
