@@ -27,3 +27,20 @@ register(DatasetEntry(
     loader=load_debtags,
     kind="builtin",
 ))
+
+from .fashion_mosaic import FASHION_HOWTO, fashion_root, make_fashion_mosaic  # noqa: E402
+
+
+def _fashion_available() -> bool:
+    root = fashion_root()
+    return root is not None and (root / "train-labels-idx1-ubyte.gz").is_file()
+
+
+register(DatasetEntry(
+    name="fashion-mosaic",
+    description="Fashion-MNIST mosaics, k items per image, labels = classes present (image, 10)",
+    loader=make_fashion_mosaic,
+    kind="installable",
+    how_to_get=FASHION_HOWTO,
+    is_available=_fashion_available,
+))
