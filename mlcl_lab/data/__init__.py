@@ -1,0 +1,33 @@
+"""Multi-label datasets, stratified splits and encoder inputs for mlcl_lab.
+
+Public API (see /work/contracts.md): :class:`MultiLabelDataset`,
+:func:`available_datasets`, :func:`load_dataset`, :func:`dataset_statistics`,
+:func:`make_synthetic`, :class:`Split`, :func:`split_indices`,
+:func:`training_subset`, :func:`encoder_inputs`.
+"""
+
+from . import catalog as _catalog  # noqa: F401  (registers the datasets)
+from .dataset import MultiLabelDataset, dataset_statistics
+from .inputs import encoder_inputs
+from .registry import available_datasets, load_dataset
+from .splits import CoverageWarning, Split, coverage_report, split_indices, training_subset
+from .storage import DataIntegrityError
+from .synthetic import make_synthetic
+from .text_encoders import HashingTextEncoder, MiniLMEncoder
+
+__all__ = [
+    "CoverageWarning",
+    "DataIntegrityError",
+    "HashingTextEncoder",
+    "MiniLMEncoder",
+    "MultiLabelDataset",
+    "Split",
+    "available_datasets",
+    "coverage_report",
+    "dataset_statistics",
+    "encoder_inputs",
+    "load_dataset",
+    "make_synthetic",
+    "split_indices",
+    "training_subset",
+]
