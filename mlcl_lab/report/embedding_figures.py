@@ -60,9 +60,11 @@ def plot_umap_panels(panels: dict[str, np.ndarray], labels: np.ndarray, label_na
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 4 * rows), squeeze=False)
     info = []
     for ax, (loss, feats) in zip(axes.flat, panels.items()):
-        xy, used = umap_embed(feats, backend=backend, seed=seed, return_backend=True)
+        xy, used = umap_embed(feats, backend=backend, seed=seed, return_info=True)
         plot_umap(xy, labels, color_by="label", label=color_label, label_names=label_names, ax=ax, title=loss)
-        info.append(f"{loss}: UMAP backend {used}")
+        ax.set_xlabel("UMAP 1 (arbitrary units)")
+        ax.set_ylabel("UMAP 2 (arbitrary units)")
+        info.append(f"{loss}: UMAP backend {used['backend']} on {used['device']} ({used['seconds']:.1f} s)")
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
     fig.suptitle((f"{title}: " if title else "") + f"test embeddings, coloured by '{label_names[color_label]}'")
@@ -90,13 +92,14 @@ def plot_centroid_heatmaps(panels: dict[str, np.ndarray], labels: np.ndarray, la
         corr = label_correlation(feats, labels)
         if first is None:
             first = corr
-            sns.heatmap(np.asarray(corr["pmi"])[np.ix_(order, order)], ax=axes.flat[0], cmap="vlag", center=0,
-                        xticklabels=names, yticklabels=names, cbar_kws={"label": "PMI"})
+            pmi = np.asarray(corr["pmi"], dtype=float)[np.ix_(order, order)]
+            sns.heatmap(np.where(np.isfinite(pmi), pmi, np.nan), ax=axes.flat[0], cmap="vlag", center=0,
+                        xticklabels=names, yticklabels=names, cbar_kws={"label": "PMI (blank: never together)"})
             axes.flat[0].set_title("label co-occurrence (PMI)")
-        sim = np.asarray(corr["centroid_similarity"])[np.ix_(order, order)]
+        sim = np.asarray(corr["centroid_cosine"])[np.ix_(order, order)]
         sns.heatmap(sim, ax=axes.flat[k + 1], cmap="vlag", vmin=-1, vmax=1, xticklabels=names, yticklabels=names,
                     cbar_kws={"label": "cosine similarity"})
-        axes.flat[k + 1].set_title(f"{loss}: centroid similarity (r = {corr['centroid_pmi_correlation']:.2f})")
+        axes.flat[k + 1].set_title(f"{loss}: centroid cosine (Spearman vs PMI {corr['centroid_pmi_spearman']:.2f})")
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
     for ax in list(axes.flat)[:n]:
