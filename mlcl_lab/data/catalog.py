@@ -44,3 +44,38 @@ register(DatasetEntry(
     how_to_get=FASHION_HOWTO,
     is_available=_fashion_available,
 ))
+
+from .formats import load_arff, load_svmlight, load_text_csv, load_text_jsonl  # noqa: E402
+from .paper import aapd, bgc, coco, mirflickr, nuswide, rcv1, reuters, uklex, voc  # noqa: E402
+
+_LOCAL = [
+    ("voc2007", "PASCAL VOC 2007 from the devkit folder (image, 20 labels; path=)",
+     voc.load_voc2007, voc.VOC_HOWTO),
+    ("coco2014", "MS-COCO 2014 from instances_*2014.json (image, 80 labels; path=)",
+     coco.load_coco2014, coco.COCO_HOWTO),
+    ("nuswide", "NUS-WIDE official ground truth (image, 81 labels; path=)",
+     nuswide.load_nuswide, nuswide.NUS_HOWTO),
+    ("mirflickr25k", "MIRFLICKR-25k with v080 annotations (image, 23 labels; path=)",
+     mirflickr.load_mirflickr25k, mirflickr.MIR_HOWTO),
+    ("aapd", "AAPD arXiv abstracts, SGM release (text, 54 labels; path=)",
+     aapd.load_aapd, aapd.AAPD_HOWTO),
+    ("rcv1v2", "RCV1-v2 LYRL2004 tokens + topics qrels (text; path=)",
+     rcv1.load_rcv1v2, rcv1.RCV1_HOWTO),
+    ("uklex", "UK-LEX legislation from exported JSONL splits (text; path=)",
+     uklex.load_uklex, uklex.UKLEX_HOWTO),
+    ("bgc", "Blurb Genre Collection EN (text, hierarchical genres; path=)",
+     bgc.load_bgc, bgc.BGC_HOWTO),
+    ("reuters21578", "Reuters-21578 ModApte from reut2-*.sgm (text, 90 labels; path=)",
+     reuters.load_reuters21578, reuters.REUTERS_HOWTO),
+    ("arff", "any MULAN/MEKA multi-label ARFF file (vector; path=, n_labels=/xml_path=)",
+     load_arff, "pass path=<file.arff> and n_labels=, label_names= or xml_path="),
+    ("svmlight", "any svmlight/LIBSVM multi-label file (vector; path=)",
+     load_svmlight, "pass path=<file>"),
+    ("csv", "any CSV with text and label-list columns (text; path=)",
+     load_text_csv, "pass path=<file.csv>"),
+    ("jsonl", "any JSONL with text and labels fields (text; path=)",
+     load_text_jsonl, "pass path=<file.jsonl>"),
+]
+for _name, _desc, _loader, _howto in _LOCAL:
+    register(DatasetEntry(name=_name, description=_desc, loader=_loader, kind="local",
+                          how_to_get=_howto, is_available=lambda: False))

@@ -44,7 +44,7 @@ def get_entry(name: str) -> DatasetEntry:
 
 
 def entries() -> list[DatasetEntry]:
-    return [ _REGISTRY[k] for k in sorted(_REGISTRY) ]
+    return [_REGISTRY[k] for k in sorted(_REGISTRY)]
 
 
 def available_datasets() -> dict[str, str]:
@@ -58,6 +58,12 @@ def load_dataset(name: str, **kwargs: Any) -> MultiLabelDataset:
     Raises ValueError for an unknown name (listing the valid names) or invalid kwargs.
     """
     entry = get_entry(name)
+    if entry.kind == "local" and kwargs.get("path") is None:
+        from .errors import DatasetNotFoundError
+
+        raise DatasetNotFoundError(
+            f"dataset {name!r} reads local files: pass path=... . {entry.how_to_get}"
+        )
     try:
         return entry.loader(**kwargs)
     except TypeError as err:
