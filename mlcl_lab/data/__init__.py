@@ -13,6 +13,7 @@ from .registry import available_datasets, load_dataset
 from .splits import CoverageWarning, Split, coverage_report, split_indices, training_subset
 from .storage import DataIntegrityError
 from .synthetic import make_synthetic
+from .table import datasets_table
 from .text_encoders import HashingTextEncoder, MiniLMEncoder
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "available_datasets",
     "coverage_report",
     "dataset_statistics",
+    "datasets_table",
     "encoder_inputs",
     "load_dataset",
     "make_synthetic",

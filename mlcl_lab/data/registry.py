@@ -12,6 +12,7 @@ from .dataset import MultiLabelDataset
 class DatasetEntry:
     """One registered dataset.
 
+    modality: "vector" | "text" | "image" (empty when it depends on arguments).
     kind: "builtin" (ships in data/), "generated", "installable" (needs an
     optional package) or "local" (reads files the user downloads; ``path=``).
     how_to_get: the command or download instruction when it is not available.
@@ -23,6 +24,7 @@ class DatasetEntry:
     loader: Callable[..., MultiLabelDataset]
     kind: str
     how_to_get: str = ""
+    modality: str = ""
     is_available: Callable[[], bool] = lambda: True
 
 
