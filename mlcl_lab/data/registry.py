@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from .dataset import MultiLabelDataset
 
@@ -70,5 +71,7 @@ def load_dataset(name: str, **kwargs: Any) -> MultiLabelDataset:
         return entry.loader(**kwargs)
     except TypeError as err:
         if "unexpected keyword" in str(err) or "positional argument" in str(err):
-            raise ValueError(f"dataset {name!r}: invalid arguments {sorted(kwargs)}: {err}") from err
+            raise ValueError(
+                f"dataset {name!r}: invalid arguments {sorted(kwargs)}: {err}"
+            ) from err
         raise

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-
 AUTO_DRAWS_MAX_CELLS = 2_000_000
 
 
@@ -55,7 +54,13 @@ def _check_labels(labels: np.ndarray) -> np.ndarray:
 
 
 def _for_iterstrat(y: np.ndarray) -> np.ndarray:
-    """iterstrat needs a 'multilabel-indicator' target: >= 2 columns, both classes seen."""
+    """The target passed to iterstrat: labels + an "no label" column + an all-ones column.
+
+    The extra columns make any (N, L >= 0) input a valid 'multilabel-indicator'
+    target, stratify label-less rows explicitly, and (all-ones column) make the
+    algorithm balance the number of rows per part, which keeps sizes closer to
+    the requested ones than iterstrat's plain fallback.
+    """
     return np.concatenate([y, ~y.any(axis=1, keepdims=True), np.ones((len(y), 1), bool)], axis=1)
 
 

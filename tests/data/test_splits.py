@@ -5,8 +5,14 @@ import warnings
 import numpy as np
 import pytest
 
-from mlcl_lab.data import CoverageWarning, Split, coverage_report, make_synthetic
-from mlcl_lab.data import split_indices, training_subset
+from mlcl_lab.data import (
+    CoverageWarning,
+    Split,
+    coverage_report,
+    make_synthetic,
+    split_indices,
+    training_subset,
+)
 
 
 def test_partition_and_types(yeast):

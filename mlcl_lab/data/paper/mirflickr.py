@@ -16,8 +16,6 @@ gets 80% of them.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 from sklearn.model_selection import train_test_split
 
