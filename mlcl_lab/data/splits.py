@@ -268,3 +268,17 @@ def training_subset(train_idx: np.ndarray, labels: np.ndarray, fraction: float,
             CoverageWarning, stacklevel=2,
         )
     return subset
+
+
+def dataset_split(ds, val_fraction: float = 0.15, test_fraction: float = 0.15,
+                  seed: int = 0) -> Split:
+    """The split to use for ``ds``: its official split if it has one, else a stratified one.
+
+    Datasets loaded from the paper's distributions carry ``ds.extra["split"]``
+    (paper.md §6); the fractions and seed are then ignored. Otherwise
+    :func:`split_indices` on ``ds.labels``.
+    """
+    official = getattr(ds, "extra", {}).get("split")
+    if official is not None:
+        return official
+    return split_indices(ds.labels, val_fraction, test_fraction, seed)

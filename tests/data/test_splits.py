@@ -148,3 +148,16 @@ def test_single_draw_is_plain_iterstrat(yeast):
                                            random_state=_draw_seed(10, 0))
     _, test = next(ref.split(np.zeros((len(y), 1)), _for_iterstrat(y.astype(bool))))
     assert np.array_equal(s.test, np.sort(test))
+
+
+def test_dataset_split_prefers_official(yeast):
+    from mlcl_lab.data import MultiLabelDataset, dataset_split
+
+    s = dataset_split(yeast, seed=2)
+    ref = split_indices(yeast.labels, seed=2)
+    assert np.array_equal(s.test, ref.test)
+    official = Split(np.array([0]), np.array([1]), np.array([2]))
+    ds = MultiLabelDataset(name="t", labels=np.eye(3, dtype=np.uint8), label_names=list("abc"),
+                           modality="vector", features=np.zeros((3, 1), np.float32),
+                           extra={"split": official})
+    assert dataset_split(ds) is official
