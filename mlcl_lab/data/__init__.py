@@ -12,6 +12,7 @@ from .errors import DatasetNotFoundError, MalformedFileError
 from .inputs import encoder_inputs
 from .registry import available_datasets, load_dataset
 from .splits import (
+    TRAINING_FRACTIONS,
     CoverageWarning,
     Split,
     coverage_report,
@@ -25,6 +26,7 @@ from .table import datasets_table
 from .text_encoders import HashingTextEncoder, MiniLMEncoder
 
 __all__ = [
+    "TRAINING_FRACTIONS",
     "CoverageWarning",
     "DataIntegrityError",
     "DatasetNotFoundError",

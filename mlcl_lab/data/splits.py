@@ -25,6 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 
 AUTO_DRAWS_MAX_CELLS = 2_000_000
+# Training fractions of the low-data regime (our default grid; paper 1's are NOT FOUND).
+TRAINING_FRACTIONS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0)
 
 
 class CoverageWarning(UserWarning):

@@ -91,7 +91,9 @@ def test_coverage_report_function():
 def test_training_subset_nested_and_sized(yeast):
     y = yeast.labels
     s = split_indices(y, seed=0)
-    fractions = [0.01, 0.05, 0.1, 0.25, 0.5, 1.0]
+    from mlcl_lab.data import TRAINING_FRACTIONS
+
+    fractions = list(TRAINING_FRACTIONS)
     subsets = [training_subset(s.train, y, f, seed=0) for f in fractions]
     for f, sub in zip(fractions, subsets):
         assert len(sub) == max(1, round(f * len(s.train)))
