@@ -24,7 +24,8 @@ def table(name: str) -> str:
     rows = ["| statistic | value |", "|---|---|"]
     for k in KEYS:
         v = st[k]
-        rows.append(f"| {name}.{k} | {v:.4f} |" if isinstance(v, float) else f"| {name}.{k} | {v} |")
+        cell = f"{v:.4f}" if isinstance(v, float) else f"{v}"
+        rows.append(f"| {name}.{k} | {cell} |")
     return "\n".join(rows)
 
 

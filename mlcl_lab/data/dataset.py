@@ -61,7 +61,7 @@ class MultiLabelDataset:
     def n_labels(self) -> int:
         return int(self.labels.shape[1])
 
-    def subset(self, idx: np.ndarray) -> "MultiLabelDataset":
+    def subset(self, idx: np.ndarray) -> MultiLabelDataset:
         """The dataset restricted to the rows ``idx`` (int index array)."""
         idx = np.asarray(idx, dtype=np.int64)
         return MultiLabelDataset(
@@ -113,6 +113,10 @@ def validate_dataset(ds: MultiLabelDataset) -> None:
             raise ValueError(f"dataset {ds.name!r}: text dataset needs N={n} texts")
     if x is not None and x.dtype != np.float32:
         raise TypeError(f"dataset {ds.name!r}: features must be float32, got {x.dtype}")
+    if x is not None and x.size and not np.isfinite(x).all():
+        raise ValueError(f"dataset {ds.name!r}: features contain NaN or inf")
+    if ds.modality == "image" and x is not None and x.size and (x.min() < 0 or x.max() > 1):
+        raise ValueError(f"dataset {ds.name!r}: image features must lie in [0, 1]")
 
 
 def label_set_count(labels: np.ndarray) -> int:

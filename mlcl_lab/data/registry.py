@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from .dataset import MultiLabelDataset
 
@@ -12,6 +13,7 @@ from .dataset import MultiLabelDataset
 class DatasetEntry:
     """One registered dataset.
 
+    modality: "vector" | "text" | "image" (empty when it depends on arguments).
     kind: "builtin" (ships in data/), "generated", "installable" (needs an
     optional package) or "local" (reads files the user downloads; ``path=``).
     how_to_get: the command or download instruction when it is not available.
@@ -23,6 +25,7 @@ class DatasetEntry:
     loader: Callable[..., MultiLabelDataset]
     kind: str
     how_to_get: str = ""
+    modality: str = ""
     is_available: Callable[[], bool] = lambda: True
 
 
@@ -44,7 +47,7 @@ def get_entry(name: str) -> DatasetEntry:
 
 
 def entries() -> list[DatasetEntry]:
-    return [ _REGISTRY[k] for k in sorted(_REGISTRY) ]
+    return [_REGISTRY[k] for k in sorted(_REGISTRY)]
 
 
 def available_datasets() -> dict[str, str]:
@@ -58,9 +61,17 @@ def load_dataset(name: str, **kwargs: Any) -> MultiLabelDataset:
     Raises ValueError for an unknown name (listing the valid names) or invalid kwargs.
     """
     entry = get_entry(name)
+    if entry.kind == "local" and kwargs.get("path") is None:
+        from .errors import DatasetNotFoundError
+
+        raise DatasetNotFoundError(
+            f"dataset {name!r} reads local files: pass path=... . {entry.how_to_get}"
+        )
     try:
         return entry.loader(**kwargs)
     except TypeError as err:
         if "unexpected keyword" in str(err) or "positional argument" in str(err):
-            raise ValueError(f"dataset {name!r}: invalid arguments {sorted(kwargs)}: {err}") from err
+            raise ValueError(
+                f"dataset {name!r}: invalid arguments {sorted(kwargs)}: {err}"
+            ) from err
         raise

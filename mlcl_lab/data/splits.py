@@ -24,8 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-
 AUTO_DRAWS_MAX_CELLS = 2_000_000
+# Training fractions of the low-data regime (our default grid; paper 1's are NOT FOUND).
+TRAINING_FRACTIONS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0)
 
 
 class CoverageWarning(UserWarning):
@@ -55,7 +56,13 @@ def _check_labels(labels: np.ndarray) -> np.ndarray:
 
 
 def _for_iterstrat(y: np.ndarray) -> np.ndarray:
-    """iterstrat needs a 'multilabel-indicator' target: >= 2 columns, both classes seen."""
+    """The target passed to iterstrat: labels + an "no label" column + an all-ones column.
+
+    The extra columns make any (N, L >= 0) input a valid 'multilabel-indicator'
+    target, stratify label-less rows explicitly, and (all-ones column) make the
+    algorithm balance the number of rows per part, which keeps sizes closer to
+    the requested ones than iterstrat's plain fallback.
+    """
     return np.concatenate([y, ~y.any(axis=1, keepdims=True), np.ones((len(y), 1), bool)], axis=1)
 
 
@@ -263,3 +270,17 @@ def training_subset(train_idx: np.ndarray, labels: np.ndarray, fraction: float,
             CoverageWarning, stacklevel=2,
         )
     return subset
+
+
+def dataset_split(ds, val_fraction: float = 0.15, test_fraction: float = 0.15,
+                  seed: int = 0) -> Split:
+    """The split to use for ``ds``: its official split if it has one, else a stratified one.
+
+    Datasets loaded from the paper's distributions carry ``ds.extra["split"]``
+    (paper.md §6); the fractions and seed are then ignored. Otherwise
+    :func:`split_indices` on ``ds.labels``.
+    """
+    official = getattr(ds, "extra", {}).get("split")
+    if official is not None:
+        return official
+    return split_indices(ds.labels, val_fraction, test_fraction, seed)

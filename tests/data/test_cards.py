@@ -32,3 +32,21 @@ def test_card_matches_file(name, fname, sha):
         assert _card_value(text, f"{name}.{key}") == str(st[key]), key
     for key in FLOAT_KEYS:
         assert float(_card_value(text, f"{name}.{key}")) == pytest.approx(st[key], abs=5e-4), key
+
+
+def _installable(name):
+    from mlcl_lab.data.registry import get_entry
+
+    return get_entry(name).is_available()
+
+
+@pytest.mark.parametrize("name", ["fashion-mosaic", "movielens", "imdb"])
+def test_installable_cards_match_defaults(name):
+    if not _installable(name):
+        pytest.skip(f"{name} not installed here")
+    text = CARD.read_text()
+    st = dataset_statistics(load_dataset(name))
+    for key in INT_KEYS:
+        assert _card_value(text, f"{name}.{key}") == str(st[key]), key
+    for key in FLOAT_KEYS:
+        assert float(_card_value(text, f"{name}.{key}")) == pytest.approx(st[key], abs=5e-4), key

@@ -45,6 +45,8 @@ def test_head_tail_pareto():
         (dict(modality="audio"), ValueError),
         (dict(features=np.zeros((4, 2), np.float32)), ValueError),
         (dict(features=np.zeros((3, 2), np.float64)), TypeError),
+        (dict(features=np.array([[0, 1], [np.nan, 0], [0, 0]], np.float32)), ValueError),
+        (dict(modality="image", features=np.full((3, 1, 2, 2), 2, np.float32)), ValueError),
     ],
 )
 def test_validation_errors(kwargs, err):

@@ -5,8 +5,14 @@ import warnings
 import numpy as np
 import pytest
 
-from mlcl_lab.data import CoverageWarning, Split, coverage_report, make_synthetic
-from mlcl_lab.data import split_indices, training_subset
+from mlcl_lab.data import (
+    CoverageWarning,
+    Split,
+    coverage_report,
+    make_synthetic,
+    split_indices,
+    training_subset,
+)
 
 
 def test_partition_and_types(yeast):
@@ -85,7 +91,9 @@ def test_coverage_report_function():
 def test_training_subset_nested_and_sized(yeast):
     y = yeast.labels
     s = split_indices(y, seed=0)
-    fractions = [0.01, 0.05, 0.1, 0.25, 0.5, 1.0]
+    from mlcl_lab.data import TRAINING_FRACTIONS
+
+    fractions = list(TRAINING_FRACTIONS)
     subsets = [training_subset(s.train, y, f, seed=0) for f in fractions]
     for f, sub in zip(fractions, subsets):
         assert len(sub) == max(1, round(f * len(s.train)))
@@ -142,3 +150,16 @@ def test_single_draw_is_plain_iterstrat(yeast):
                                            random_state=_draw_seed(10, 0))
     _, test = next(ref.split(np.zeros((len(y), 1)), _for_iterstrat(y.astype(bool))))
     assert np.array_equal(s.test, np.sort(test))
+
+
+def test_dataset_split_prefers_official(yeast):
+    from mlcl_lab.data import MultiLabelDataset, dataset_split
+
+    s = dataset_split(yeast, seed=2)
+    ref = split_indices(yeast.labels, seed=2)
+    assert np.array_equal(s.test, ref.test)
+    official = Split(np.array([0]), np.array([1]), np.array([2]))
+    ds = MultiLabelDataset(name="t", labels=np.eye(3, dtype=np.uint8), label_names=list("abc"),
+                           modality="vector", features=np.zeros((3, 1), np.float32),
+                           extra={"split": official})
+    assert dataset_split(ds) is official

