@@ -28,3 +28,12 @@ def make_batch(b: int = 7, l: int = 5, d: int = 4, seed: int = 0, unlabeled: boo
 @pytest.fixture
 def batch():
     return make_batch()
+
+
+@pytest.fixture(scope="package", autouse=True)
+def _single_thread():
+    """Tiny float64 tensors: one intra-op thread avoids oversubscription on shared 2-core runners."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
