@@ -8,5 +8,7 @@ from __future__ import annotations
 
 from . import asl, base, bce, focal, msc, mscwrg, mulsupcon, proto, reg, sd, supcon, zlpr  # noqa: F401
 from ._registry import available_losses, get_loss, loss_kind
+from .gradients import GradientComponents, PairWeights, gradient_components, pair_weights
 
-__all__ = ["get_loss", "available_losses", "loss_kind"]
+__all__ = ["get_loss", "available_losses", "loss_kind", "pair_weights", "gradient_components",
+           "PairWeights", "GradientComponents"]

@@ -35,6 +35,8 @@ class PairTerms:
     unit:       (A,) how much each counted anchor adds to the divisor (1, or |Y_i| for MulSupCon).
     divisor_eps: constant added to the divisor (the authors' EPS for ``base``).
     reg:        add the REG stop-gradient term.
+    anchor_z, cand_z: normalised anchor (A, D) / candidate (C, D) embeddings with
+                logits = anchor_z @ cand_zᵀ / τ (used by the gradient analysis).
     """
 
     logits: Tensor
@@ -44,6 +46,8 @@ class PairTerms:
     unit: Tensor
     divisor_eps: float = 0.0
     reg: bool = False
+    anchor_z: Tensor | None = None
+    cand_z: Tensor | None = None
 
 
 def apply_decoupled(terms: PairTerms) -> PairTerms:
@@ -85,3 +89,12 @@ def reduce_terms(terms: PairTerms, policy: str) -> Tensor:
     if not bool(divisor > 0):
         return terms.logits.sum() * 0.0
     return (loss * counted.to(loss.dtype)).sum() / (divisor + terms.divisor_eps)
+
+
+def make_terms(anchor_z: Tensor, cand_z: Tensor, temperature: float, weights: Tensor, denom: Tensor,
+               log_omega: Tensor | None = None, unit: Tensor | None = None, **kw: object) -> PairTerms:
+    """Build :class:`PairTerms` with logits u = anchor_z cand_zᵀ / τ (unit defaults to 1 per anchor)."""
+    if unit is None:
+        unit = torch.ones(anchor_z.shape[0], dtype=anchor_z.dtype, device=anchor_z.device)
+    return PairTerms(logits=anchor_z @ cand_z.T / temperature, weights=weights, denom=denom,
+                     log_omega=log_omega, unit=unit, anchor_z=anchor_z, cand_z=cand_z, **kw)

@@ -41,7 +41,7 @@ def contrastive_hyper(**extra: H.Hyper) -> dict[str, H.Hyper]:
     """Hyper-parameters shared by contrastive losses plus loss-specific ones."""
     base = {
         "temperature": H.positive("softmax temperature τ")(0.1),
-        "empty_anchors": H.choice(*POLICIES, doc="anchors without positives: skip from the divisor or include (count 0)")("skip"),
+        "empty_anchors": H.choice(*POLICIES, doc="anchors without positives: skip them or count them as 0")("skip"),
         "validate": H.boolean("check shapes, binary labels and finite embeddings")(True),
         "decoupled": H.boolean("DCL-style: remove positives from the denominator")(False),
     }

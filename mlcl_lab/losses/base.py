@@ -14,10 +14,9 @@ from the denominator. Example::
 """
 from __future__ import annotations
 
-import torch
 from torch import Tensor
 
-from ._engine import EPS, PairTerms
+from ._engine import EPS, PairTerms, make_terms
 from ._module import ContrastiveLoss, contrastive_hyper
 from ._pool import instance_candidates
 from ._registry import register
@@ -34,6 +33,4 @@ class BaseLoss(ContrastiveLoss):
                    ry: Tensor | None) -> PairTerms:
         cz, cy, self_mask = instance_candidates(zn, y, rz, ry)
         w = jaccard_weights(y, cy, self_mask)
-        return PairTerms(logits=zn @ cz.T / self.temperature, weights=w, denom=~self_mask,
-                         log_omega=None, unit=torch.ones(zn.shape[0], dtype=zn.dtype, device=zn.device),
-                         divisor_eps=EPS)
+        return make_terms(zn, cz, self.temperature, w, ~self_mask, divisor_eps=EPS)

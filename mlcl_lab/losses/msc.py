@@ -21,7 +21,7 @@ import torch
 from torch import Tensor
 
 from . import _hyper as H
-from ._engine import EPS, PairTerms
+from ._engine import EPS, PairTerms, make_terms
 from ._module import ContrastiveLoss, contrastive_hyper
 from ._pool import instance_candidates
 from ._registry import register
@@ -48,10 +48,8 @@ class MSCLoss(ContrastiveLoss):
         w_inst = self.alpha * inv_union * ((y / (norm + EPS)) @ cy.T)
         w_proto = y / (norm + EPS)
         w = safe_div(torch.cat([w_inst, w_proto], 1), y.sum(1, keepdim=True).expand(-1, cz.shape[0] + pn.shape[0]))
-        logits = torch.cat([zn @ cz.T, zn @ pn.T], 1) / self.temperature
         n_lab = pn.shape[0]
         denom = torch.cat([~self_mask, torch.ones(zn.shape[0], n_lab, dtype=torch.bool, device=zn.device)], 1)
         log_omega = torch.cat([torch.full((1, cz.shape[0]), math.log(self.beta), dtype=zn.dtype, device=zn.device),
                                torch.zeros(1, n_lab, dtype=zn.dtype, device=zn.device)], 1)
-        return PairTerms(logits=logits, weights=w, denom=denom, log_omega=log_omega,
-                         unit=torch.ones(zn.shape[0], dtype=zn.dtype, device=zn.device))
+        return make_terms(zn, torch.cat([cz, pn]), self.temperature, w, denom, log_omega=log_omega)

@@ -16,11 +16,10 @@ Example::
 """
 from __future__ import annotations
 
-import torch
 from torch import Tensor
 
 from . import _hyper as H
-from ._engine import PairTerms
+from ._engine import PairTerms, make_terms
 from ._module import ContrastiveLoss, contrastive_hyper
 from ._pool import instance_candidates, prototype_pool
 from ._registry import register
@@ -33,8 +32,7 @@ def pooled_terms(zn: Tensor, y: Tensor, pn: Tensor, rz: Tensor | None, ry: Tenso
     az, ay = prototype_pool(zn, y, pn)
     cz, cy, self_mask = instance_candidates(az, ay, rz, ry)
     w = per_label_normalised(ay, cy, overlap_factor(ay, cy, self_mask, alpha))
-    return PairTerms(logits=az @ cz.T / temperature, weights=w, denom=~self_mask, log_omega=None,
-                     unit=torch.ones(az.shape[0], dtype=zn.dtype, device=zn.device), reg=reg)
+    return make_terms(az, cz, temperature, w, ~self_mask, reg=reg)
 
 
 @register

@@ -21,7 +21,7 @@ import torch
 from torch import Tensor
 
 from . import _hyper as H
-from ._engine import EPS, POLICIES, PairTerms
+from ._engine import EPS, POLICIES, PairTerms, make_terms
 from ._module import ContrastiveLoss, contrastive_hyper
 from ._pool import instance_candidates
 from ._registry import register
@@ -56,5 +56,4 @@ class MulSupConLoss(ContrastiveLoss):
             unit = (n_labels > 0).to(zn.dtype)
         else:
             unit = n_labels
-        return PairTerms(logits=zn @ cz.T / self.temperature, weights=w, denom=denom,
-                         log_omega=None, unit=unit)
+        return make_terms(zn, cz, self.temperature, w, denom, unit=unit)

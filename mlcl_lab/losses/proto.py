@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from ._engine import PairTerms
+from ._engine import PairTerms, make_terms
 from ._module import ContrastiveLoss, contrastive_hyper
 from ._registry import register
 from ._weights import safe_div
@@ -32,5 +32,4 @@ class ProtoLoss(ContrastiveLoss):
                    ry: Tensor | None) -> PairTerms:
         w = safe_div(y, y.sum(1, keepdim=True))
         ones = torch.ones_like(y, dtype=torch.bool)
-        return PairTerms(logits=zn @ pn.T / self.temperature, weights=w, denom=ones, log_omega=None,
-                         unit=torch.ones(zn.shape[0], dtype=zn.dtype, device=zn.device))
+        return make_terms(zn, pn, self.temperature, w, ones)

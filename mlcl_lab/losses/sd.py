@@ -19,10 +19,9 @@ renormalised (each ≤ 1/|P_i|). Example::
 """
 from __future__ import annotations
 
-import torch
 from torch import Tensor
 
-from ._engine import PairTerms
+from ._engine import PairTerms, make_terms
 from ._module import ContrastiveLoss, contrastive_hyper
 from ._pool import instance_candidates
 from ._registry import register
@@ -47,5 +46,4 @@ class SimilarityDissimilarityLoss(ContrastiveLoss):
                    ry: Tensor | None) -> PairTerms:
         cz, cy, self_mask = instance_candidates(zn, y, rz, ry)
         w = uniform_over(any_positive(y, cy, self_mask), zn.dtype) * sd_factor(y, cy)
-        return PairTerms(logits=zn @ cz.T / self.temperature, weights=w, denom=~self_mask,
-                         log_omega=None, unit=torch.ones(zn.shape[0], dtype=zn.dtype, device=zn.device))
+        return make_terms(zn, cz, self.temperature, w, ~self_mask)

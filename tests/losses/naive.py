@@ -4,7 +4,6 @@ Python loops over anchors / candidates / labels on float64 scalars; used only in
 """
 from __future__ import annotations
 
-import math
 
 import torch
 from torch import Tensor

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-import torch
 
 from mlcl_lab.losses import available_losses, get_loss, loss_kind
 
