@@ -1,0 +1,130 @@
+"""Base classes: every loss is an ``nn.Module`` with ``.kind`` and ``.uses_prototypes``.
+
+Contrastive losses receive RAW embeddings; they are L2-normalised inside
+(``F.normalize``, eps 1e-12, as in the authors' code) and the whole computation runs in
+float32 (float64 stays float64) with autocast disabled, so fp16/bf16 inputs give finite
+gradients. Subclasses implement ``pair_terms`` (contrastive) or ``elementwise`` (supervised).
+"""
+from __future__ import annotations
+
+from typing import Any, ClassVar, Mapping
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from . import _hyper as H
+from ._engine import POLICIES, PairTerms, apply_decoupled, reduce_terms
+from ._validation import check_embeddings, check_labels, compute_dtype
+
+
+class LossBase(nn.Module):
+    """Common hyper-parameter handling; ``self.hp`` holds the resolved values."""
+
+    name: ClassVar[str] = ""
+    kind: ClassVar[str] = ""
+    uses_prototypes: ClassVar[bool] = False
+    description: ClassVar[str] = ""
+    HYPER: ClassVar[Mapping[str, H.Hyper]] = {}
+
+    def __init__(self, **hyper: Any) -> None:
+        super().__init__()
+        self.hp = H.resolve(self.name, self.HYPER, hyper)
+        for k, v in self.hp.items():
+            setattr(self, k, v)
+
+    def extra_repr(self) -> str:
+        return ", ".join(f"{k}={v!r}" for k, v in self.hp.items())
+
+
+def contrastive_hyper(**extra: H.Hyper) -> dict[str, H.Hyper]:
+    """Hyper-parameters shared by contrastive losses plus loss-specific ones."""
+    base = {
+        "temperature": H.positive("softmax temperature τ")(0.1),
+        "empty_anchors": H.choice(*POLICIES, doc="anchors without positives: skip them or count them as 0")("skip"),
+        "validate": H.boolean("check shapes, binary labels and finite embeddings")(True),
+        "decoupled": H.boolean("DCL-style: remove positives from the denominator")(False),
+    }
+    base.update(extra)
+    return base
+
+
+class ContrastiveLoss(LossBase):
+    """``loss(z, y, *, prototypes=None, ref_z=None, ref_y=None) -> scalar``.
+
+    z (B, D) raw embeddings, y (B, L) multi-hot, prototypes (L, D) raw, ref_z (R, D) raw
+    extra candidates (queue / other view / other devices) with labels ref_y (R, L).
+    """
+
+    kind = "contrastive"
+    supports_ref: ClassVar[bool] = True
+
+    def forward(self, z: Tensor, y: Tensor, *, prototypes: Tensor | None = None,
+                ref_z: Tensor | None = None, ref_y: Tensor | None = None) -> Tensor:
+        terms = self.terms(z, y, prototypes=prototypes, ref_z=ref_z, ref_y=ref_y)
+        return reduce_terms(terms, self.hp["empty_anchors"])
+
+    def terms(self, z: Tensor, y: Tensor, *, prototypes: Tensor | None = None,
+              ref_z: Tensor | None = None, ref_y: Tensor | None = None) -> PairTerms:
+        """Validate, normalise and build the :class:`PairTerms` (used by gradient analysis)."""
+        self._check(z, y, prototypes, ref_z, ref_y)
+        dt = compute_dtype(z)
+        with torch.autocast(device_type=z.device.type, enabled=False):
+            zn = F.normalize(z.to(dt), dim=-1)
+            yf = y.to(dt)
+            pn = F.normalize(prototypes.to(dt), dim=-1) if prototypes is not None else None
+            rz = F.normalize(ref_z.to(dt), dim=-1) if ref_z is not None else None
+            ry = ref_y.to(dt) if ref_y is not None else None
+            terms = self.pair_terms(zn, yf, pn, rz, ry)
+            terms.weights = terms.weights.detach()
+            if self.hp.get("decoupled", False):
+                terms = apply_decoupled(terms)
+        return terms
+
+    def pair_terms(self, zn: Tensor, y: Tensor, pn: Tensor | None, rz: Tensor | None,
+                   ry: Tensor | None) -> PairTerms:
+        raise TypeError(f"{type(self).__name__} must define pair_terms")
+
+    def _check(self, z: Tensor, y: Tensor, prototypes: Tensor | None, ref_z: Tensor | None,
+               ref_y: Tensor | None) -> None:
+        if (ref_z is None) != (ref_y is None):
+            raise ValueError("ref_z and ref_y must be given together")
+        if ref_z is not None and not self.supports_ref:
+            raise ValueError(f"loss {self.name!r} does not support a reference set (ref_z/ref_y)")
+        if self.uses_prototypes and prototypes is None:
+            raise ValueError(f"loss {self.name!r} needs prototypes=(L, D) label prototypes")
+        if not self.uses_prototypes and prototypes is not None:
+            raise ValueError(f"loss {self.name!r} does not use prototypes; pass prototypes=None")
+        if not self.hp["validate"]:
+            return
+        check_embeddings(z, "z")
+        check_labels(y, "y", z.shape[0])
+        if z.shape[0] < 1:
+            raise ValueError("z must contain at least one sample")
+        if prototypes is not None:
+            check_embeddings(prototypes, "prototypes", z.shape[1])
+            if prototypes.shape[0] != y.shape[1]:
+                raise ValueError(f"prototypes has {prototypes.shape[0]} rows, expected L={y.shape[1]}")
+        if ref_z is not None:
+            check_embeddings(ref_z, "ref_z", z.shape[1])
+            check_labels(ref_y, "ref_y", ref_z.shape[0], y.shape[1])
+
+
+class SupervisedLoss(LossBase):
+    """``loss(logits, y) -> scalar``: mean over batch × labels of an element-wise loss."""
+
+    kind = "supervised"
+    uses_prototypes = False
+
+    def forward(self, logits: Tensor, y: Tensor) -> Tensor:
+        if self.hp.get("validate", True):
+            check_embeddings(logits, "logits")
+            check_labels(y, "y", logits.shape[0], None)
+            if y.shape != logits.shape:
+                raise ValueError(f"y shape {tuple(y.shape)} must equal logits shape {tuple(logits.shape)}")
+        dt = compute_dtype(logits)
+        with torch.autocast(device_type=logits.device.type, enabled=False):
+            return self.compute(logits.to(dt), y.to(dt))
+
+    def compute(self, x: Tensor, y: Tensor) -> Tensor:
+        raise TypeError(f"{type(self).__name__} must define compute")
