@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import re
+
 from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 _PAGE_NOISE = ("favicon",)
 
@@ -21,20 +24,37 @@ def wait_kernel_idle(page: Page, timeout_ms: int = 120_000) -> None:
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout_ms)
 
 
-def run_all_cells(page: Page, timeout_ms: int = 300_000) -> None:
-    """Run > Run All Cells, then wait until every code cell shows an execution count and the kernel is idle."""
+_ALL_EXECUTED = ("() => { const ps = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];"
+                 " return ps.length > 0 && ps.every(p => /\\[\\d+\\]/.test(p.textContent)); }")
+_ANY_STARTED = ("() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]"
+                ".some(p => /\\[(\\d+|\\*)\\]/.test(p.textContent))")
+
+
+def _click_run_all(page: Page) -> None:
     page.locator(".jp-Notebook .jp-Cell").first.click()  # focus the notebook so the Run menu targets it
     page.keyboard.press("Escape")
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-    item = page.locator(".lm-Menu-item:visible", has_text="Run All Cells").first
+    item = page.locator(".lm-Menu-item:visible .lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).first
     item.wait_for(state="visible", timeout=30_000)
     item.click()
-    # an executed code cell's prompt reads "[12]:"; queued/running ones read "[*]:" or "[ ]:"
-    page.wait_for_function(
-        "() => { const ps = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];"
-        " return ps.length > 0 && ps.every(p => /\\[\\d+\\]/.test(p.textContent)); }",
-        timeout=timeout_ms, polling=250,
-    )
+
+
+def run_all_cells(page: Page, timeout_ms: int = 180_000, attempts: int = 3) -> None:
+    """Run > Run All Cells, then wait until every code cell shows an execution count and the kernel is idle.
+
+    An executed code cell's prompt reads "[12]:", queued/running ones "[*]:", never-run ones "[ ]:".
+    The menu click is retried when no cell starts within 20 s (a kernel still connecting drops it).
+    """
+    for attempt in range(attempts):
+        _click_run_all(page)
+        try:
+            page.wait_for_function(_ANY_STARTED, timeout=20_000, polling=250)
+            break
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise
+            page.keyboard.press("Escape")
+    page.wait_for_function(_ALL_EXECUTED, timeout=timeout_ms, polling=250)
     wait_kernel_idle(page, timeout_ms)
 
 

@@ -39,8 +39,10 @@ def test_playground_slider_changes_the_figure(tmp_path: Path) -> None:
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
             open_notebook(page, lab.url(f"lab/tree/{NOTEBOOK.name}"))
-            run_all_cells(page)
-            page.screenshot(path=str(shots / "0_after_run_all.png"), full_page=True)
+            try:
+                run_all_cells(page)
+            finally:
+                page.screenshot(path=str(shots / "0_run_all.png"), full_page=True)
             tracebacks = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']")
             assert tracebacks.count() == 0, tracebacks.all_inner_texts()
             before_src = image_src(page, FIGURE)
