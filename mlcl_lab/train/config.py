@@ -65,7 +65,7 @@ class TrainConfig:
     dropout: float = 0.1
     projection_dim: int = 128
     temperature: float = 0.1
-    loss_options: dict[str, Any] = field(default_factory=dict)
+    loss_options: dict[str, dict[str, Any]] = field(default_factory=dict)  # loss name -> hyper-parameters
     queue_size: int = 0                 # > 0: MoCo-style memory queue of momentum-encoder keys (paper 2)
     momentum: float = 0.999             # EMA rate of the momentum encoder when queue_size > 0
     amp: bool = True                    # mixed precision (bf16 autocast) on CUDA only
@@ -83,6 +83,9 @@ class TrainConfig:
             raise ValueError(f"grad_clip must be > 0, got {self.grad_clip}")
         if self.temperature <= 0:
             raise ValueError(f"temperature must be > 0, got {self.temperature}")
+        if not isinstance(self.loss_options, dict) or not all(isinstance(v, dict) for v in self.loss_options.values()):
+            raise ValueError("loss_options must map a loss name to a dict of its hyper-parameters, "
+                             "e.g. {'reg': {'alpha': 0.5}}")
         if self.queue_size < 0:
             raise ValueError(f"queue_size must be >= 0, got {self.queue_size}")
         if not 0.0 <= self.momentum < 1.0:

@@ -69,7 +69,7 @@ def train_contrastive(
     ``config.queue_size > 0`` adds paper 2's memory: keys of a momentum encoder are
     queued and passed to the loss as the reference set (``ref_z``, ``ref_y``).
     """
-    options = {"temperature": config.temperature, **config.loss_options}
+    options = {"temperature": config.temperature, **config.loss_options.get(loss_name, {})}
     loss = get_loss(loss_name, **options)
     if getattr(loss, "kind", None) != "contrastive":
         raise ValueError(f"loss {loss_name!r} is not a contrastive loss; use train_supervised for it")

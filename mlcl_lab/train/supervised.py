@@ -43,8 +43,7 @@ def train_supervised(
     ``init_encoder`` (e.g. a contrastively pre-trained encoder) initialises the encoder:
     the fine-tuning variant of paper 2 (contrastive pre-training, then BCE fine-tuning).
     """
-    loss_options = dict(config.loss_options)
-    loss = get_loss(loss_name, **loss_options)
+    loss = get_loss(loss_name, **config.loss_options.get(loss_name, {}))
     if getattr(loss, "kind", None) != "supervised":
         raise ValueError(f"loss {loss_name!r} is not a supervised loss; use train_contrastive for it")
     device = train_x.device
