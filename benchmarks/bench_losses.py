@@ -186,7 +186,7 @@ def run_once(fn, z, y, p, device) -> float:
 
 
 def measure(fn, z, y, p, device, repeats: int, mem: PeakMemory) -> tuple[float, int]:
-    run_once(fn, z, y, p, device)                            # warm-up
+    """Median fwd+bwd seconds over ``repeats`` runs; peak memory of the first run."""
     mem.start()
     times = [run_once(fn, z, y, p, device)]
     peak = mem.peak()
@@ -221,7 +221,8 @@ def fmt_mem(n: int) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="small grid (B 256/1024, L 20/1000), 2 repeats")
+    ap.add_argument("--quick", action="store_true",
+                    help="B 256/1024, L 20/1000, 1 repeat, naive cap 0.5 GB (about a minute on 2 CPU cores)")
     ap.add_argument("--batch-sizes", type=int, nargs="+", default=[256, 1024, 4096])
     ap.add_argument("--labels", type=int, nargs="+", default=[20, 1000])
     ap.add_argument("--dim", type=int, default=128)
@@ -232,7 +233,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch default)")
     args = ap.parse_args(argv)
     if args.quick:
-        args.batch_sizes, args.labels, args.repeats = [256, 1024], [20, 1000], 2
+        args.batch_sizes, args.labels, args.repeats = [256, 1024], [20, 1000], 1
+        args.mem_cap_gb = min(args.mem_cap_gb, 0.5)
     if args.threads:
         torch.set_num_threads(args.threads)
     devices = [torch.device("cpu")]
@@ -245,6 +247,11 @@ def main(argv: list[str] | None = None) -> None:
     print(f"sanity: max relative difference ours vs naive (float64, B=24, L=7): {check_naive(devices[0]):.2e}")
     for device in devices:
         mem = PeakMemory(device)
+        wz, wy, wp = make_inputs(32, 8, args.dim, device, seed=2)          # warm-up every code path once
+        for name in args.losses:
+            run_once(ours_fn(name, 0.1), wz, wy, wp, device)
+            if name in NAIVE:
+                run_once(lambda a, b, c, f=NAIVE[name]: f(a, b, c, 0.1), wz, wy, wp, device)
         print(f"\n== device {device} ==")
         print(f"{'loss':<11}{'B':>6}{'L':>6} | {'ours ms':>9}{'ours MiB':>9} | {'naive ms':>9}{'naive MiB':>10}"
               f" | {'time x':>7}{'mem x':>7}")

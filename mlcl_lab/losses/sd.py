@@ -1,6 +1,7 @@
 """``sd``: Similarity–Dissimilarity loss (Huang, Long & Luo, arXiv 2410.13439).
 
-SupCon over "any" positives (share ≥ 1 label) with each positive re-weighted by
+SupCon over "any" positives (share ≥ 1 label; candidates = batch + optional ``ref_z``) with each
+positive re-weighted by
 K_ij = K^s_ij · K^d_ij:
     K^s_ij = |Y_i ∩ Y_j| / |Y_i|        (similarity: share of the anchor's labels covered)
     K^d_ij = 1 / (1 + |Y_j \\ Y_i|)      (dissimilarity: extraneous labels of the positive)
