@@ -139,9 +139,14 @@ class PeakMemory:
 
     @staticmethod
     def _status(key: str) -> int:
-        for line in open("/proc/self/status"):
-            if line.startswith(key):
-                return int(line.split()[1]) * 1024
+        """VmRSS / VmHWM in bytes (0 where /proc is unavailable: memory columns then read 0)."""
+        try:
+            with open("/proc/self/status") as f:
+                for line in f:
+                    if line.startswith(key):
+                        return int(line.split()[1]) * 1024
+        except OSError:
+            pass
         return 0
 
     def start(self) -> None:
@@ -151,8 +156,11 @@ class PeakMemory:
             torch.cuda.reset_peak_memory_stats()
             self.base = torch.cuda.memory_allocated()
         else:
-            with open("/proc/self/clear_refs", "w") as f:
-                f.write("5")
+            try:
+                with open("/proc/self/clear_refs", "w") as f:
+                    f.write("5")                                 # reset the peak-RSS mark
+            except OSError:
+                pass
             self.base = self._status("VmRSS")
 
     def peak(self) -> int:
