@@ -14,7 +14,8 @@ shared labels" and K^d = 1/(1+x), x = |T \\ S|. We normalise the intersection by
 case, the paper's "unified form"), (ii) K^s penalises anchor labels the positive lacks
 while K^d penalises the positive's extra labels, which makes subset and superset
 relations (R4, R5) weigh differently as the reviewers describe. Weights are not
-renormalised (each ≤ 1/|P_i|). Example::
+renormalised (each ≤ 1/|P_i|). Edge cases: unlabelled samples are nobody's positive;
+anchors without positives are skipped (``empty_anchors``). Example::
 
     get_loss("sd", temperature=0.07)(z, y)
 """
