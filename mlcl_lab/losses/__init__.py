@@ -20,6 +20,9 @@ Edge-case policies shared by the contrastive losses:
   repelled); in ``mscwrg``/``reg`` they are anchors without positives (skipped).
 * non-binary / NaN labels, NaN / Inf embeddings, wrong shapes: ValueError/TypeError with
   the reason; ``validate=False`` skips these checks for speed.
+* ``decoupled=True`` (every contrastive loss except ``reg``): DCL-style (Yeh et al. 2022),
+  each positive (W_ij > 0) is removed from anchor i's denominator, so the gradient on a
+  positive logit is −W_ij (pure attraction); anchors left without negatives are skipped.
 * fp16 / bf16 (also under autocast): computed in float32 with autocast disabled
   (float64 stays float64); the loss is float32, gradients come back in the input dtype.
 """
