@@ -8,6 +8,8 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn import metrics as skm
 
 from mlcl_lab.metrics import MetricAccumulator, classification_metrics, tune_thresholds
@@ -126,20 +128,52 @@ def test_precision_at_k_tie_free_topk():
     assert classification_metrics(y, s)["p_at_3"] == pytest.approx(ref, abs=TOL)
 
 
-def test_torchmetrics_ranking_agrees():
+def test_torchmetrics_agrees():
+    """torchmetrics computes in float32 (hence 1e-6) and thresholds with ">"; its
+    ranking loss treats ties differently from scikit-learn, so tie-free scores here."""
     tmf = pytest.importorskip("torchmetrics.functional.classification")
     y, s = _data(seed=9, ties=False)
-    ours = classification_metrics(torch.tensor(y), torch.tensor(s))
+    ours = classification_metrics(torch.tensor(y), torch.tensor(s), threshold_rule=">")
     yt, st = torch.tensor(y), torch.tensor(s)
-    assert ours["lrap"] == pytest.approx(
-        float(tmf.multilabel_ranking_average_precision(st, yt, num_labels=7)), abs=1e-6
+    ref = {
+        "lrap": tmf.multilabel_ranking_average_precision(st, yt, num_labels=7),
+        "coverage_error": tmf.multilabel_coverage_error(st, yt, num_labels=7),
+        "ranking_loss": tmf.multilabel_ranking_loss(st, yt, num_labels=7),
+        "hamming_loss": tmf.multilabel_hamming_distance(st, yt, num_labels=7),
+        "subset_accuracy": tmf.multilabel_exact_match(st, yt, num_labels=7),
+        "micro_f1": tmf.multilabel_f1_score(st, yt, num_labels=7, average="micro"),
+        "macro_f1": tmf.multilabel_f1_score(st, yt, num_labels=7, average="macro"),
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref["map_macro"] = tmf.multilabel_average_precision(st, yt, num_labels=7, average="macro")
+    for key, val in ref.items():
+        assert ours[key] == pytest.approx(float(val), abs=1e-6), key
+
+
+def test_k_larger_than_n_labels():
+    y, s = _data(seed=16, l=4)
+    ours = classification_metrics(y, s, ks=(10,))
+    assert ours["ndcg_at_10"] == pytest.approx(skm.ndcg_score(y, s, k=10), abs=TOL)
+    assert ours["p_at_10"] == pytest.approx(y.sum(1).mean() / 10, abs=TOL)  # all L ranked
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st_arrays=st.integers(min_value=1, max_value=12).flatmap(
+        lambda n: st.tuples(
+            st.lists(st.lists(st.integers(0, 1), min_size=3, max_size=3), min_size=n, max_size=n),
+            st.lists(st.lists(st.integers(0, 4), min_size=3, max_size=3), min_size=n, max_size=n),
+        )
     )
-    assert ours["coverage_error"] == pytest.approx(
-        float(tmf.multilabel_coverage_error(st, yt, num_labels=7)), abs=1e-6
-    )
-    assert ours["hamming_loss"] == pytest.approx(
-        float(tmf.multilabel_hamming_distance(st, yt, num_labels=7, threshold=0.5)), abs=1e-6
-    )
+)
+def test_property_matches_sklearn_with_ties(st_arrays):
+    y = np.array(st_arrays[0])
+    s = np.array(st_arrays[1]) / 4.0  # 5 distinct values -> many ties, includes 0.5
+    ours = classification_metrics(y, s)
+    ref = _sk(y, s)
+    for key, val in ref.items():
+        assert ours[key] == pytest.approx(val, abs=TOL), key
 
 
 def test_numpy_and_torch_and_dtypes_agree():
