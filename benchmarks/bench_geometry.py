@@ -20,7 +20,6 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import math
 import time
 
 import numpy as np
@@ -38,10 +37,10 @@ def _sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def _timed(fn, device: str) -> tuple[float, float]:
+def _timed(fn, device: str, *args) -> tuple[float, float]:
     _sync(device)
     start = time.perf_counter()
-    value = fn()
+    value = fn(*args)
     _sync(device)
     return float(value), time.perf_counter() - start
 
@@ -80,6 +79,20 @@ def alignment_naive(z: torch.Tensor, y: torch.Tensor) -> float:
     return float((d2 * pos).sum() / pos.sum())
 
 
+METHODS = {
+    "uniformity": {
+        "ours": lambda z, y: uniformity(z, t=T),
+        "pdist": lambda z, y: uniformity_pdist(z),
+        "naive": lambda z, y: uniformity_naive(z),
+    },
+    "alignment": {
+        "ours": lambda z, y: alignment(z, y, positives="any"),
+        "pdist": alignment_pdist,
+        "naive": alignment_naive,
+    },
+}
+
+
 def _mem_gb(method: str, metric: str, n: int) -> float:
     """Rough peak memory (GB) of each formulation."""
     if method == "ours":
@@ -87,14 +100,20 @@ def _mem_gb(method: str, metric: str, n: int) -> float:
     pairs = n * (n - 1) / 2
     if method == "pdist":
         # condensed float32 distances + temporaries; alignment adds two int64 index rows
-        return (pairs * 4 * 3 + (pairs * 16 * 2 + pairs * N_LABELS if metric == "alignment" else 0)) / 1e9
+        return (
+            pairs * 4 * 3 + (pairs * 16 * 2 + pairs * N_LABELS if metric == "alignment" else 0)
+        ) / 1e9
     return n * n * 4 * (3 if metric == "uniformity" else 5) / 1e9
 
 
-def bench_geometry(device: str, sizes: list[int], mem_cap: float, quick: bool, time_cap: float) -> None:
+def bench_geometry(
+    device: str, sizes: list[int], mem_cap: float, quick: bool, time_cap: float
+) -> None:
     print(f"\n== geometry on {device} (D={D}, t={T}, L={N_LABELS}) ==")
-    print(f"{'metric':<11}{'N':>9}  {'ours s':>9}  {'pdist s':>9}  {'naive s':>9}  "
-          f"{'pdist/ours':>10}  {'naive/ours':>10}  {'|pdist-ours|':>12}")
+    print(
+        f"{'metric':<11}{'N':>9}  {'ours s':>9}  {'pdist s':>9}  {'naive s':>9}  "
+        f"{'pdist/ours':>10}  {'naive/ours':>10}  {'|pdist-ours|':>12}"
+    )
     rate: dict[str, float] = {}  # seconds per pair for ours, measured at the smallest N
     for n in sizes:
         gen = torch.Generator().manual_seed(n)
@@ -111,14 +130,9 @@ def bench_geometry(device: str, sizes: list[int], mem_cap: float, quick: bool, t
                 if quick and est > time_cap:
                     row[method] = f"skip:~{est:.0f}s"
                     continue
-                if metric == "uniformity":
-                    fn = {"ours": lambda: uniformity(z, t=T), "pdist": lambda: uniformity_pdist(z),
-                          "naive": lambda: uniformity_naive(z)}[method]
-                else:
-                    fn = {"ours": lambda: alignment(z, y), "pdist": lambda: alignment_pdist(z, y),
-                          "naive": lambda: alignment_naive(z, y)}[method]
+                fn = METHODS[metric][method]
                 try:
-                    row[method] = _timed(fn, device)
+                    row[method] = _timed(fn, device, z, y)
                 except (RuntimeError, MemoryError) as err:  # OOM on the device
                     row[method] = f"fail:{type(err).__name__}"
                 if method == "ours" and isinstance(row[method], tuple) and metric not in rate:
@@ -135,14 +149,22 @@ def _fmt(cell) -> str:
 
 def _print_row(metric: str, n: int, row: dict) -> None:
     ours = row["ours"]
+
     def ratio(key):
         c = row[key]
-        return f"{c[1] / ours[1]:10.2f}" if isinstance(c, tuple) and isinstance(ours, tuple) else f"{'-':>10}"
+        return (
+            f"{c[1] / ours[1]:10.2f}"
+            if isinstance(c, tuple) and isinstance(ours, tuple)
+            else f"{'-':>10}"
+        )
+
     err = "-"
     if isinstance(ours, tuple) and isinstance(row["pdist"], tuple):
         err = f"{abs(row['pdist'][0] - ours[0]):.2e}"
-    print(f"{metric:<11}{n:>9}  {_fmt(ours)}  {_fmt(row['pdist'])}  {_fmt(row['naive'])}  "
-          f"{ratio('pdist')}  {ratio('naive')}  {err:>12}")
+    print(
+        f"{metric:<11}{n:>9}  {_fmt(ours)}  {_fmt(row['pdist'])}  {_fmt(row['naive'])}  "
+        f"{ratio('pdist')}  {ratio('naive')}  {err:>12}"
+    )
 
 
 def bench_umap(sizes: list[int], device: str, umap_iter: int | None) -> None:
@@ -158,14 +180,22 @@ def bench_umap(sizes: list[int], device: str, umap_iter: int | None) -> None:
         x = (centers[rng.integers(0, 20, n)] + rng.normal(size=(n, D))).astype(np.float32)
         kw_t = {} if umap_iter is None else {"max_iter": umap_iter}
         kw_u = {} if umap_iter is None else {"n_epochs": umap_iter}
-        _, info_t = umap_embed(x, backend="torchdr", device=device, seed=0, return_info=True, **kw_t)
-        _, info_u = umap_embed(x, backend="umap-learn", device="cpu", seed=0, return_info=True, **kw_u)
-        print(f"{n:>8}  {info_t['seconds']:10.2f}  {info_u['seconds']:12.2f}  "
-              f"{info_u['seconds'] / info_t['seconds']:18.2f}   (torchdr knn={info_t['knn']})")
+        _, info_t = umap_embed(
+            x, backend="torchdr", device=device, seed=0, return_info=True, **kw_t
+        )
+        _, info_u = umap_embed(
+            x, backend="umap-learn", device="cpu", seed=0, return_info=True, **kw_u
+        )
+        print(
+            f"{n:>8}  {info_t['seconds']:10.2f}  {info_u['seconds']:12.2f}  "
+            f"{info_u['seconds'] / info_t['seconds']:18.2f}   (torchdr knn={info_t['knn']})"
+        )
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--quick", action="store_true", help="CPU run of ~1-2 min: skip slow configs")
     p.add_argument("--device", default="all", help="cpu, cuda or all (cuda when present)")
     p.add_argument("--sizes", default="10000,100000,1000000")
@@ -179,8 +209,10 @@ def main() -> None:
     if "cuda" in devices and not torch.cuda.is_available():
         print("CUDA not available: GPU benchmarks skipped")
         devices = [d for d in devices if d != "cuda"]
-    print(f"torch {torch.__version__}, threads={torch.get_num_threads()}, devices={devices}, "
-          f"quick={args.quick}, mem cap {args.mem_cap_gb} GB")
+    print(
+        f"torch {torch.__version__}, threads={torch.get_num_threads()}, devices={devices}, "
+        f"quick={args.quick}, mem cap {args.mem_cap_gb} GB"
+    )
     sizes = [int(s) for s in args.sizes.split(",")]
     for dev in devices:
         bench_geometry(dev, sizes, args.mem_cap_gb, args.quick and dev == "cpu", args.time_cap_s)

@@ -36,9 +36,7 @@ def l2_normalize(z: torch.Tensor, name: str = "z") -> torch.Tensor:
     norms = torch.linalg.vector_norm(z, dim=1, keepdim=True)
     if bool((norms == 0).any()):
         n_zero = int((norms == 0).sum())
-        raise ValueError(
-            f"{name} has {n_zero} all-zero row(s); they cannot be L2-normalised"
-        )
+        raise ValueError(f"{name} has {n_zero} all-zero row(s); they cannot be L2-normalised")
     return z / norms
 
 
@@ -47,7 +45,9 @@ def compute_dtype(z: torch.Tensor) -> torch.dtype:
     return torch.float64 if z.dtype == torch.float64 else torch.float32
 
 
-def sq_dists(a: torch.Tensor, b: torch.Tensor, a_sq: torch.Tensor, b_sq: torch.Tensor) -> torch.Tensor:
+def sq_dists(
+    a: torch.Tensor, b: torch.Tensor, a_sq: torch.Tensor, b_sq: torch.Tensor
+) -> torch.Tensor:
     """(B, M) squared Euclidean distances from a Gram block, clamped at 0, in float64."""
     g = (a @ b.T).to(torch.float64)
     d2 = a_sq[:, None] + b_sq[None, :] - 2.0 * g

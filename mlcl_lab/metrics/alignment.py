@@ -48,7 +48,12 @@ def alignment(
         positive pair at all (the mean would be undefined).
     """
     check_choice(positives, "positives", POSITIVE_MODES)
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not math.isfinite(alpha) or alpha <= 0:
+    if (
+        isinstance(alpha, bool)
+        or not isinstance(alpha, (int, float))
+        or not math.isfinite(alpha)
+        or alpha <= 0
+    ):
         raise ValueError(f"alpha must be a finite float > 0, got {alpha!r}")
     x = as_embeddings(z, "z", min_rows=2)
     labels = as_multihot(y, "y", device=x.device)
@@ -59,8 +64,12 @@ def alignment(
         x = l2_normalize(x)
     n = x.shape[0]
     dt = x.dtype
-    sq = (x * x).sum(1)
-    rows = chunk_rows(n, n, max_memory, chunk_size, bytes_per_pair=5 * x.element_size())
+    sq = (x * x).sum(1, keepdim=True)
+    ones = torch.ones_like(sq)
+    # ||a - b||^2 = [a, |a|^2, 1] . [-2b, 1, |b|^2]: one matmul per block, no extra passes
+    left = torch.cat([x, sq, ones], dim=1)
+    right = torch.cat([-2.0 * x, ones, sq], dim=1)
+    rows = chunk_rows(n, n, max_memory, chunk_size, bytes_per_pair=3 * x.element_size())
     num = torch.zeros((), dtype=torch.float64, device=x.device)
     den = torch.zeros((), dtype=torch.float64, device=x.device)
 
@@ -68,10 +77,11 @@ def alignment(
         nonlocal num, den
         w = pair_weights(labels[r], labels[c], positives, dtype=dt)
         if mask is not None:
-            w = w * mask
-        d2 = (x[r] @ x[c].T).mul_(-2.0).add_(sq[r][:, None]).add_(sq[c][None, :]).clamp_min_(0.0)
-        dist_a = d2 if alpha == 2 else d2.pow_(alpha / 2.0)
-        num = num + (w * dist_a).sum(dim=1).sum(dtype=torch.float64)
+            w.mul_(mask)
+        d2 = (left[r] @ right[c].T).clamp_min_(0.0)
+        if alpha != 2:
+            d2.pow_(alpha / 2.0)
+        num = num + d2.mul_(w).sum(dim=1).sum(dtype=torch.float64)
         den = den + w.sum(dim=1).sum(dtype=torch.float64)
 
     for a, b, square_mask in upper_triangle_blocks(n, rows, x.device):
@@ -79,7 +89,5 @@ def alignment(
         if b < n:
             accumulate(slice(a, b), slice(b, n), None)
     if float(den) == 0.0:
-        raise ValueError(
-            f"no positive pair under positives={positives!r}; alignment is undefined"
-        )
+        raise ValueError(f"no positive pair under positives={positives!r}; alignment is undefined")
     return float(num / den)

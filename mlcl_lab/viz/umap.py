@@ -51,12 +51,18 @@ def _resolve_backend(backend: str, device: str) -> str:
     if backend not in BACKENDS:
         raise ValueError(f"backend={backend!r} is not valid; choose one of {list(BACKENDS)}")
     if backend == "torchdr" and not _installed("torchdr"):
-        raise ValueError("backend='torchdr' needs the torchdr package: pip install torchdr faiss-cpu")
+        raise ValueError(
+            "backend='torchdr' needs the torchdr package: pip install torchdr faiss-cpu"
+        )
     if backend == "umap-learn":
         if not _installed("umap"):
-            raise ValueError("backend='umap-learn' needs the umap-learn package: pip install umap-learn")
+            raise ValueError(
+                "backend='umap-learn' needs the umap-learn package: pip install umap-learn"
+            )
         if device != "cpu":
-            raise ValueError("umap-learn runs on the CPU only; use device='cpu' or backend='torchdr'")
+            raise ValueError(
+                "umap-learn runs on the CPU only; use device='cpu' or backend='torchdr'"
+            )
         return backend
     if backend == "auto":
         if device != "cpu" and _installed("torchdr"):
@@ -71,7 +77,9 @@ def _resolve_backend(backend: str, device: str) -> str:
     return backend
 
 
-def _fit_umap_learn(x: np.ndarray, seed: int | None, n_neighbors: int, min_dist: float, kw: dict) -> np.ndarray:
+def _fit_umap_learn(
+    x: np.ndarray, seed: int | None, n_neighbors: int, min_dist: float, kw: dict
+) -> np.ndarray:
     import umap  # lazy: heavy import + numba compilation
 
     model = umap.UMAP(
@@ -143,7 +151,9 @@ def umap_embed(
     k = min(n_neighbors, x.shape[0] - 2)
     start = time.perf_counter()
     if chosen == "umap-learn":
-        xy = _fit_umap_learn(x.detach().cpu().numpy().astype(np.float32), seed, k, min_dist, backend_kwargs)
+        xy = _fit_umap_learn(
+            x.detach().cpu().numpy().astype(np.float32), seed, k, min_dist, backend_kwargs
+        )
         knn = "pynndescent"
     else:
         xt = x.detach().to(dtype=torch.float32, device=dev)

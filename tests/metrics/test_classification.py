@@ -98,7 +98,7 @@ def test_exclude_policies():
 def _loop_p_at_k(y, s, k):
     """Expected precision@k over every ordering of tied scores (brute force)."""
     vals = []
-    for yi, si in zip(y, s):
+    for yi, si in zip(y, s, strict=True):
         order_keys = sorted(set(si), reverse=True)
         groups = [[j for j in range(len(si)) if si[j] == v] for v in order_keys]
         perms = list(itertools.product(*[list(itertools.permutations(g)) for g in groups]))
@@ -179,7 +179,9 @@ def test_property_matches_sklearn_with_ties(st_arrays):
 def test_numpy_and_torch_and_dtypes_agree():
     y, s = _data(seed=10)
     a = classification_metrics(y, s)
-    b = classification_metrics(torch.tensor(y, dtype=torch.bool), torch.tensor(s, dtype=torch.float64))
+    b = classification_metrics(
+        torch.tensor(y, dtype=torch.bool), torch.tensor(s, dtype=torch.float64)
+    )
     c = classification_metrics(y.astype(np.float32), s)
     assert a == b == c
 
@@ -256,7 +258,7 @@ def test_tune_thresholds_matches_loop():
             warnings.simplefilter("ignore")
             f1s = [skm.f1_score(y[:, j], s[:, j] >= g, zero_division=0) for g in grid]
         best = max(f1s)
-        cands = [g for g, f in zip(grid, f1s) if f == best]
+        cands = [g for g, f in zip(grid, f1s, strict=True) if f == best]
         expected = min(cands, key=lambda g: (abs(g - 0.5), g))
         assert thr[j] == expected
     assert thr[2] == 0.5  # label without positives keeps the default

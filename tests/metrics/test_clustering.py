@@ -100,4 +100,6 @@ def test_cuda_matches_cpu():
     a = label_set_clustering(zt, yt)
     b = label_set_clustering(zt.cuda(), yt.cuda())
     assert b["silhouette"] == pytest.approx(a["silhouette"], abs=1e-10)
-    assert knn_label_precision(zt.cuda(), yt.cuda()) == pytest.approx(knn_label_precision(zt, yt), abs=1e-12)
+    assert knn_label_precision(zt.cuda(), yt.cuda()) == pytest.approx(
+        knn_label_precision(zt, yt), abs=1e-12
+    )

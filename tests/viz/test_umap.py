@@ -29,7 +29,12 @@ def reference_fit(digits):
 def torchdr_fit(digits):
     pytest.importorskip("torchdr")
     return umap_embed(
-        torch.tensor(digits), backend="torchdr", device="cpu", seed=0, max_iter=500, return_info=True
+        torch.tensor(digits),
+        backend="torchdr",
+        device="cpu",
+        seed=0,
+        max_iter=500,
+        return_info=True,
     )
 
 
