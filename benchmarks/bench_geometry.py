@@ -167,7 +167,9 @@ def _print_row(metric: str, n: int, row: dict) -> None:
     )
 
 
-def bench_umap(sizes: list[int], device: str, umap_iter: int | None) -> None:
+def bench_umap(
+    sizes: list[int], device: str, umap_iter: int | None, torchdr_threads: int | None
+) -> None:
     from mlcl_lab.viz import umap_embed
 
     print(f"\n== UMAP (torchdr on {device} vs umap-learn on cpu, seeded) ==")
@@ -184,7 +186,13 @@ def bench_umap(sizes: list[int], device: str, umap_iter: int | None) -> None:
         kw_t = {} if umap_iter is None else {"max_iter": umap_iter}
         kw_u = {} if umap_iter is None else {"n_epochs": umap_iter}
         _, info_t = umap_embed(
-            x, backend="torchdr", device=device, seed=0, return_info=True, **kw_t
+            x,
+            backend="torchdr",
+            device=device,
+            seed=0,
+            return_info=True,
+            num_threads=torchdr_threads,
+            **kw_t,
         )
         _, info_u = umap_embed(
             x, backend="umap-learn", device="cpu", seed=0, return_info=True, **kw_u
@@ -206,6 +214,12 @@ def main() -> None:
     p.add_argument("--mem-cap-gb", type=float, default=8.0)
     p.add_argument("--time-cap-s", type=float, default=20.0, help="per config, with --quick")
     p.add_argument("--skip-umap", action="store_true")
+    p.add_argument(
+        "--torchdr-threads",
+        type=int,
+        default=None,
+        help="torch CPU threads for torchdr (1 avoids OpenMP oversubscription on busy CPUs)",
+    )
     args = p.parse_args()
 
     devices = ["cpu", "cuda"] if args.device == "all" else [args.device]
@@ -229,7 +243,7 @@ def main() -> None:
                 "\n--quick on CPU: UMAP only at N=2000 with 200 iterations/epochs "
                 "(N=20k takes ~90 s per backend on 2 cores; run without --quick)"
             )
-        bench_umap(usizes, umap_dev, umap_iter)
+        bench_umap(usizes, umap_dev, umap_iter, args.torchdr_threads)
 
 
 if __name__ == "__main__":
