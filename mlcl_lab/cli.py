@@ -80,16 +80,17 @@ def _default_jobs(device: str) -> int:
 def _validate_names(params: object) -> None:
     """Fail fast, before a notebook starts, on unknown dataset/loss/device names."""
     from .data import available_datasets
-    from .losses import available_losses
     from .train.device import resolve_device
+    from .train.loss_spec import parse_loss_spec
 
     datasets = available_datasets()
     if params.dataset not in datasets:  # type: ignore[attr-defined]
         raise SystemExit(f"unknown dataset {params.dataset!r}; valid datasets: {', '.join(sorted(datasets))}")  # type: ignore[attr-defined]
-    losses = available_losses()
-    bad = [n for n in params.losses if n not in losses]  # type: ignore[attr-defined]
-    if bad:
-        raise SystemExit(f"unknown loss(es) {bad}; valid losses: {', '.join(sorted(losses))}")
+    for name in params.losses:  # type: ignore[attr-defined]
+        try:
+            parse_loss_spec(name)
+        except ValueError as error:
+            raise SystemExit(str(error)) from None
     try:
         resolve_device(params.device)  # type: ignore[attr-defined]
     except ValueError as error:

@@ -35,6 +35,7 @@ class StudyParameters:
     device: str = "auto"
     umap_backend: str = "auto"
     color_label: int = 0
+    make_figures: bool = True
     make_umap: bool = True
     output_dir: str = "."
 

@@ -20,6 +20,9 @@ class ProbeConfig:
     point with the best validation F1 is kept; prediction = mean of the heads'
     sigmoids, thresholded at ``threshold``.
 
+    ``per_label_thresholds=True`` replaces the fixed threshold by one threshold per
+    label chosen on validation F1 (for the probe and the supervised baselines alike).
+
     ``variant="as_coded"`` reproduces the authors' bug (paper.md §11.1): two extra
     untrained Xavier heads are averaged into the prediction. Only for comparison.
     """
@@ -31,6 +34,7 @@ class ProbeConfig:
     batch_size: int = 256
     threshold: float = 0.5
     variant: str = "correct"
+    per_label_thresholds: bool = False  # tune one threshold per label on validation F1 instead of 0.5
 
     def __post_init__(self) -> None:
         if not self.learning_rates or any(lr <= 0 for lr in self.learning_rates):
