@@ -101,7 +101,14 @@ def _datasets(args: argparse.Namespace) -> int:
     from .data import datasets_table
 
     table = datasets_table()
-    with_pd_options(lambda: print(table.to_string(index=False)))
+    columns = ["name", "kind", "status", "modality", "n_samples", "n_labels", "n_features", "cardinality", "density",
+               "n_label_sets", "n_head_labels", "n_tail_labels"]
+    with_pd_options(lambda: print(table[[c for c in columns if c in table]].round(3).to_string(index=False)))
+    missing = table[table["status"] != "available"]
+    if not missing.empty:
+        print("\nNot available here, and how to get them:")
+        for row in missing.itertuples():
+            print(f"  {row.name}: {row.how_to_get}")
     return 0
 
 
