@@ -9,6 +9,9 @@
 * ``auto``: torchdr on CUDA when CUDA is available (or requested) and torchdr is
   installed; otherwise umap-learn when installed; otherwise torchdr on CPU. The choice
   is logged (logger ``mlcl_lab.viz.umap``) and returned with ``return_info=True``.
+  On the CPU umap-learn stays the default: it is the reference, and torchdr's many
+  small tensor ops suffer from OpenMP oversubscription on busy machines (pass
+  ``num_threads=1`` there; see benchmarks/bench_geometry.py).
 """
 
 from __future__ import annotations
