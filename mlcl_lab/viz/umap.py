@@ -9,10 +9,14 @@
 * ``auto``: torchdr on CUDA when CUDA is available (or requested) and torchdr is
   installed; otherwise umap-learn when installed; otherwise torchdr on CPU. The choice
   is logged (logger ``mlcl_lab.viz.umap``) and returned with ``return_info=True``.
+  On the CPU umap-learn stays the default: it is the reference, and torchdr's many
+  small tensor ops suffer from OpenMP oversubscription on busy machines (pass
+  ``num_threads=1`` there; see benchmarks/bench_geometry.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import logging
@@ -78,6 +82,26 @@ def _resolve_backend(backend: str, device: str) -> str:
     return backend
 
 
+@contextlib.contextmanager
+def _limited_threads(num_threads: int | None):
+    """Temporarily cap torch's (and faiss's, when installed) CPU threads."""
+    if num_threads is None:
+        yield
+        return
+    faiss = importlib.import_module("faiss") if _installed("faiss") else None
+    prev_torch = torch.get_num_threads()
+    prev_faiss = faiss.omp_get_max_threads() if faiss is not None else None
+    torch.set_num_threads(num_threads)
+    if faiss is not None:
+        faiss.omp_set_num_threads(num_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(prev_torch)
+        if faiss is not None:
+            faiss.omp_set_num_threads(prev_faiss)
+
+
 def _fit_umap_learn(
     x: np.ndarray, seed: int | None, n_neighbors: int, min_dist: float, kw: dict
 ) -> np.ndarray:
@@ -139,7 +163,7 @@ def umap_embed(
         min_dist: UMAP min_dist.
         return_info: also return {"backend", "device", "knn", "n_neighbors", "seconds"}
             ("seconds": the fit, without the backend's import).
-        num_threads: torch CPU threads during a torchdr fit (restored afterwards);
+        num_threads: torch and faiss CPU threads during a torchdr fit (restored);
             None keeps the current setting. On a busy or small CPU, 1 avoids OpenMP
             oversubscription (measured: digits fit 128 s with 2 threads vs 7 s with 1
             on 2 cores shared with other jobs).
@@ -172,13 +196,8 @@ def umap_embed(
         knn = "pynndescent"
     else:
         xt = x.detach().to(dtype=torch.float32, device=dev)
-        previous = torch.get_num_threads()
-        if num_threads is not None:
-            torch.set_num_threads(num_threads)
-        try:
+        with _limited_threads(num_threads):
             xy, knn = _fit_torchdr(xt, seed, k, min_dist, dev, backend_kwargs)
-        finally:
-            torch.set_num_threads(previous)
     info = {
         "backend": chosen,
         "device": dev,
