@@ -23,10 +23,16 @@ $(STAMP): pyproject.toml
 	$(PY) -m ipykernel install --sys-prefix --name mlcl-lab --display-name "Python (mlcl-lab)" >/dev/null
 	touch $(STAMP)
 
+SYSTEM_STAMP := .cache/system-deps.done
+
+$(SYSTEM_STAMP): scripts/install_system_deps.sh
+	bash scripts/install_system_deps.sh
+	mkdir -p .cache && touch $(SYSTEM_STAMP)
+
 report: $(STAMP)
 	$(VENV)/bin/mlcl-lab report $(REPORT_ARGS)
 
-test: $(STAMP)
+test: $(STAMP) $(SYSTEM_STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 clean-venv:

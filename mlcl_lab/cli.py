@@ -80,16 +80,17 @@ def _default_jobs(device: str) -> int:
 def _validate_names(params: object) -> None:
     """Fail fast, before a notebook starts, on unknown dataset/loss/device names."""
     from .data import available_datasets
-    from .losses import available_losses
     from .train.device import resolve_device
+    from .train.loss_spec import parse_loss_spec
 
     datasets = available_datasets()
     if params.dataset not in datasets:  # type: ignore[attr-defined]
         raise SystemExit(f"unknown dataset {params.dataset!r}; valid datasets: {', '.join(sorted(datasets))}")  # type: ignore[attr-defined]
-    losses = available_losses()
-    bad = [n for n in params.losses if n not in losses]  # type: ignore[attr-defined]
-    if bad:
-        raise SystemExit(f"unknown loss(es) {bad}; valid losses: {', '.join(sorted(losses))}")
+    for name in params.losses:  # type: ignore[attr-defined]
+        try:
+            parse_loss_spec(name)
+        except ValueError as error:
+            raise SystemExit(str(error)) from None
     try:
         resolve_device(params.device)  # type: ignore[attr-defined]
     except ValueError as error:
@@ -100,7 +101,14 @@ def _datasets(args: argparse.Namespace) -> int:
     from .data import datasets_table
 
     table = datasets_table()
-    with_pd_options(lambda: print(table.to_string(index=False)))
+    columns = ["name", "kind", "status", "modality", "n_samples", "n_labels", "n_features", "cardinality", "density",
+               "n_label_sets", "n_head_labels", "n_tail_labels"]
+    with_pd_options(lambda: print(table[[c for c in columns if c in table]].round(3).to_string(index=False)))
+    missing = table[table["status"] != "available"]
+    if not missing.empty:
+        print("\nNot available here, and how to get them:")
+        for row in missing.itertuples():
+            print(f"  {row.name}: {row.how_to_get}")
     return 0
 
 

@@ -17,6 +17,7 @@ def test_datasets_lists_yeast(capsys):
 @pytest.mark.parametrize("argv, message", [
     (["study", "--dataset", "nope"], "valid datasets"),
     (["study", "--losses", "nope"], "valid losses"),
+    (["study", "--losses", "bce+reg"], "<contrastive>\\+<supervised>"),
     (["study", "--device", "tpu"], "valid devices"),
     (["report", "--grid", "nope"], "available: default, full"),
 ])

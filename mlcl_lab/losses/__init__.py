@@ -1,8 +1,30 @@
 """Loss zoo of mlcl-lab: supervised baselines and multi-label contrastive losses.
 
 Public API: :func:`get_loss`, :func:`available_losses`, :func:`loss_kind`, and the
-gradient-analysis helpers :func:`pair_weights`, :func:`gradient_components`.
-See paper.md §3–§4 for the formulas; each loss lives in its own module.
+gradient-analysis helpers :func:`pair_weights`, :func:`gradient_components` (paper.md §4).
+Each loss lives in its own module (formulas: paper.md §3); the shared machinery is in
+``_hyper`` (hyper-parameter checks), ``_validation``, ``_softmax`` (masked log-softmax),
+``_pool`` (candidates, instance + prototype pool), ``_weights`` (positive weights as
+matrix products), ``_engine`` (weighted objective, REG term, reductions) and ``_module``.
+
+Edge-case policies shared by the contrastive losses:
+
+* anchors without positives: ``empty_anchors="skip"`` (default; left out of the divisor)
+  or ``"include"`` (count as 0). ``mulsupcon`` defaults to ``"include"`` = the authors'
+  reduction over all (sample, label) sub-anchors.
+* no anchor with a positive at all (or ``B = 1`` without prototypes): the loss is
+  ``0 · Σ logits`` — an exact zero still connected to the graph (zero gradients, no NaN).
+* samples without labels: nobody's positive, still negatives in every denominator.
+* every pair positive: finite; with ``decoupled=True`` nobody keeps a denominator → zero.
+* labels absent from the batch: their prototypes stay in the denominators (they are
+  repelled); in ``mscwrg``/``reg`` they are anchors without positives (skipped).
+* non-binary / NaN labels, NaN / Inf embeddings, wrong shapes: ValueError/TypeError with
+  the reason; ``validate=False`` skips these checks for speed.
+* ``decoupled=True`` (every contrastive loss except ``reg``): DCL-style (Yeh et al. 2022),
+  each positive (W_ij > 0) is removed from anchor i's denominator, so the gradient on a
+  positive logit is −W_ij (pure attraction); anchors left without negatives are skipped.
+* fp16 / bf16 (also under autocast): computed in float32 with autocast disabled
+  (float64 stays float64); the loss is float32, gradients come back in the input dtype.
 """
 from __future__ import annotations
 

@@ -82,13 +82,16 @@ def per_anchor_loss(terms: PairTerms) -> tuple[Tensor, Tensor, Tensor]:
 
 
 def reduce_terms(terms: PairTerms, policy: str) -> Tensor:
-    """Scalar loss. If no anchor counts, a zero connected to the graph (``0 * Σ u``), never NaN."""
+    """Scalar loss Σ_{counted} ℓ_i / (Σ_{counted} unit_i + divisor_eps).
+
+    The divisor is an integer count (≥ 1 whenever some anchor counts); it is clamped at 1
+    so that when no anchor counts the result is Σ 0·ℓ_i: an exact zero still connected to
+    the graph (zero gradients, never NaN), without a host–device synchronisation.
+    """
     loss, _, _ = per_anchor_loss(terms)
-    counted = counted_anchors(terms, policy)
-    divisor = (terms.unit * counted.to(terms.unit.dtype)).sum()
-    if not bool(divisor > 0):
-        return terms.logits.sum() * 0.0
-    return (loss * counted.to(loss.dtype)).sum() / (divisor + terms.divisor_eps)
+    counted = counted_anchors(terms, policy).to(loss.dtype)
+    divisor = (terms.unit * counted).sum() + terms.divisor_eps
+    return (loss * counted).sum() / divisor.clamp_min(1.0)
 
 
 def make_terms(anchor_z: Tensor, cand_z: Tensor, temperature: float, weights: Tensor, denom: Tensor,

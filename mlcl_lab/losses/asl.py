@@ -6,7 +6,8 @@ e = y·log p + (1 − y)·log q, weighted by (1 − p_t)^γ with p_t = p·y + q�
 (gamma_neg=1, gamma_pos=0, clip=0). Difference from the authors' code: they clamp
 probabilities at eps=1e-5 before the log (kills gradients of saturated logits); we use
 log-sigmoid, so gamma_neg=gamma_pos=clip=0 equals BCE and gamma_neg=gamma_pos=γ, clip=0
-equals focal *exactly*. ``eps > 0`` reproduces their clamp. Example::
+equals focal *exactly*. ``eps > 0`` reproduces their clamp (golden-tested).
+Shapes: logits (B, L), y (B, L); mean over batch × labels. Example::
 
     get_loss("asl", gamma_neg=4.0, gamma_pos=1.0, clip=0.05)(logits, y)
 """

@@ -4,7 +4,8 @@ FL = −mean_{i,l} α_t (1 − p_t)^γ log p_t with p_t = σ(x) for y = 1 and 1 
 α_t = α·y + (1 − α)(1 − y) when ``alpha`` is given (``None``: no class weighting).
 Computed in log space — log p_t = logsigmoid(±x), (1 − p_t)^γ = exp(γ·logsigmoid(∓x)) —
 so saturated logits keep finite gradients. γ = 0 and alpha=None gives BCE.
-Shapes: logits (B, L), y (B, L). Example::
+Shapes: logits (B, L), y (B, L); rows without labels are ordinary all-negative rows;
+reduction: mean over batch × labels. Example::
 
     get_loss("focal", gamma=2.0, alpha=0.25)(logits, y)
 """

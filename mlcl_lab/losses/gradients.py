@@ -28,7 +28,7 @@ class PairWeights:
     """W (A, C) positive weights, sigma (A, C) denominator softmax mass ω_ij e^{u_ij}/Σ_k ω_ik e^{u_ik}
     (rows sum to 1 over the denominator, 0 outside; = the plain softmax when ω = 1; None without z),
     denom (A, C) bool, valid (A,) anchors with positives, counted (A,) anchors in the divisor,
-    divisor (scalar), anchor_z (A, D) / cand_z (C, D) normalised embeddings (None without z)."""
+    divisor (scalar, clamped at 1 as in the loss), anchor_z (A, D) / cand_z (C, D) normalised embeddings (None without z)."""
 
     W: Tensor
     sigma: Tensor | None
@@ -96,7 +96,7 @@ def pair_weights(loss: str | ContrastiveLoss, y: Tensor, z: Tensor | None = None
             log_sigma = masked_log_softmax(t.logits, t.denom, t.log_omega) + lw
             sigma = log_sigma.exp() * t.denom.to(t.logits.dtype)
         counted = counted_anchors(t, obj.hp["empty_anchors"])
-        divisor = (t.unit * counted.to(t.unit.dtype)).sum() + t.divisor_eps
+        divisor = ((t.unit * counted.to(t.unit.dtype)).sum() + t.divisor_eps).clamp_min(1.0)
     return PairWeights(W=t.weights, sigma=sigma, denom=t.denom, valid=valid_anchors(t), counted=counted,
                        divisor=divisor, anchor_z=t.anchor_z if have_z else None,
                        cand_z=t.cand_z if have_z else None, temperature=obj.hp["temperature"], reg=t.reg)
@@ -111,8 +111,7 @@ def gradient_components(z: Tensor, y: Tensor, loss: str | ContrastiveLoss = "bas
     """
     pw = pair_weights(loss, y, z, prototypes=prototypes, ref_z=ref_z, ref_y=ref_y, **hyper)
     w, p = pw.W, pw.sigma
-    scale = pw.counted.to(w.dtype) * pw.valid.to(w.dtype) / pw.divisor.clamp_min(torch.finfo(w.dtype).tiny)
-    scale = scale.unsqueeze(1) if bool(pw.divisor > 0) else torch.zeros_like(scale).unsqueeze(1)
+    scale = (pw.counted.to(w.dtype) * pw.valid.to(w.dtype) / pw.divisor).unsqueeze(1)
     w = w * pw.valid.unsqueeze(1).to(w.dtype)
     rp = w.sum(1, keepdim=True) * p
     pos = w > 0

@@ -4,8 +4,11 @@ L_REG = L_mscwrg − (1/|A|) Σ_i Σ_{j: W_ij>0} sg[(σ_ij − W_ij)_+] · u_ij 
 so ∂L/∂u_ij = min(σ_ij − W_ij, 0)/|A| for positives (the repulsion between positives is
 removed) and σ_ij/|A| for negatives. The added term changes the *value* too (it is
 reported by the authors' code; we match it). ``decoupled`` is not offered: REG already
-removes the positive repulsion. Shapes: z (B, D), y (B, L), prototypes (L, D).
-Example::
+removes the positive repulsion. Shapes: z (B, D), y (B, L), prototypes (L, D), optional
+``ref_z``/``ref_y`` extra candidates. Edge cases as ``mscwrg`` (anchors without positives
+skipped by default, unlabelled samples only negatives, absent-label prototypes repelled).
+Note: rows of W sum to 1 − O(EPS/M) because of the authors' EPS, so the identity above
+holds to ~1e-9. Example::
 
     get_loss("reg", temperature=0.1, alpha=0.5)(z, y, prototypes=P)
 """

@@ -1,6 +1,7 @@
 """``sd``: Similarity–Dissimilarity loss (Huang, Long & Luo, arXiv 2410.13439).
 
-SupCon over "any" positives (share ≥ 1 label) with each positive re-weighted by
+SupCon over "any" positives (share ≥ 1 label; candidates = batch + optional ``ref_z``) with each
+positive re-weighted by
 K_ij = K^s_ij · K^d_ij:
     K^s_ij = |Y_i ∩ Y_j| / |Y_i|        (similarity: share of the anchor's labels covered)
     K^d_ij = 1 / (1 + |Y_j \\ Y_i|)      (dissimilarity: extraneous labels of the positive)
@@ -13,7 +14,8 @@ shared labels" and K^d = 1/(1+x), x = |T \\ S|. We normalise the intersection by
 case, the paper's "unified form"), (ii) K^s penalises anchor labels the positive lacks
 while K^d penalises the positive's extra labels, which makes subset and superset
 relations (R4, R5) weigh differently as the reviewers describe. Weights are not
-renormalised (each ≤ 1/|P_i|). Example::
+renormalised (each ≤ 1/|P_i|). Edge cases: unlabelled samples are nobody's positive;
+anchors without positives are skipped (``empty_anchors``). Example::
 
     get_loss("sd", temperature=0.07)(z, y)
 """

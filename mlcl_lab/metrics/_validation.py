@@ -30,9 +30,7 @@ def as_tensor(x: ArrayLike, name: str, device: torch.device | None = None) -> to
     elif isinstance(x, (list, tuple)):
         t = torch.as_tensor(np.asarray(x))
     else:
-        raise TypeError(
-            f"{name} must be a numpy array or torch tensor, got {type(x).__name__}"
-        )
+        raise TypeError(f"{name} must be a numpy array or torch tensor, got {type(x).__name__}")
     if t.dtype.is_complex:
         raise TypeError(f"{name} must be real-valued, got dtype {t.dtype}")
     if device is not None:
@@ -45,9 +43,7 @@ def check_2d(t: torch.Tensor, name: str, min_rows: int = 1) -> None:
     if t.ndim != 2:
         raise ValueError(f"{name} must be 2-D (N, *), got shape {tuple(t.shape)}")
     if t.shape[0] < min_rows:
-        raise ValueError(
-            f"{name} needs at least {min_rows} row(s), got N={t.shape[0]}"
-        )
+        raise ValueError(f"{name} needs at least {min_rows} row(s), got N={t.shape[0]}")
     if t.shape[1] < 1:
         raise ValueError(f"{name} must have at least one column, got shape {tuple(t.shape)}")
 
@@ -70,15 +66,11 @@ def as_multihot(y: ArrayLike, name: str, device: torch.device | None = None) -> 
     ok = (t == 0) | (t == 1)
     if not bool(ok.all()):
         bad = t[~ok].flatten()[:5].tolist()
-        raise ValueError(
-            f"{name} must be multi-hot with values in {{0, 1}}; found e.g. {bad}"
-        )
+        raise ValueError(f"{name} must be multi-hot with values in {{0, 1}}; found e.g. {bad}")
     return t != 0
 
 
-def as_embeddings(
-    z: ArrayLike, name: str = "z", min_rows: int = 1
-) -> torch.Tensor:
+def as_embeddings(z: ArrayLike, name: str = "z", min_rows: int = 1) -> torch.Tensor:
     """Validate (N, D) finite real embeddings; return a floating tensor (device kept)."""
     t = as_tensor(z, name)
     check_2d(t, name, min_rows=min_rows)

@@ -7,7 +7,12 @@ import math
 
 import torch
 
-from mlcl_lab.metrics._chunks import chunk_rows, compute_dtype, l2_normalize, sq_dists
+from mlcl_lab.metrics._chunks import (
+    chunk_rows,
+    compute_dtype,
+    l2_normalize,
+    upper_triangle_blocks,
+)
 from mlcl_lab.metrics._label_pairs import POSITIVE_MODES, pair_weights
 from mlcl_lab.metrics._validation import ArrayLike, as_embeddings, as_multihot, check_choice
 
@@ -27,7 +32,8 @@ def alignment(
     sum_{i<j} w_ij ||z_i - z_j||^alpha / sum_{i<j} w_ij, with w from ``positives``:
     ``"any"`` (share >= 1 label), ``"all"`` (identical non-empty label set) or
     ``"jaccard"`` (w = Jaccard of the label sets). Samples without labels are never
-    positives. Computed exactly in row blocks (float64 sums), never N x N at once.
+    positives. Computed exactly in row blocks over i < j (block arithmetic in the
+    input precision, row sums accumulated in float64), never N x N at once.
 
     Args:
         z: (N, D) embeddings (numpy / torch CPU or CUDA), N >= 2.
@@ -42,7 +48,12 @@ def alignment(
         positive pair at all (the mean would be undefined).
     """
     check_choice(positives, "positives", POSITIVE_MODES)
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not math.isfinite(alpha) or alpha <= 0:
+    if (
+        isinstance(alpha, bool)
+        or not isinstance(alpha, (int, float))
+        or not math.isfinite(alpha)
+        or alpha <= 0
+    ):
         raise ValueError(f"alpha must be a finite float > 0, got {alpha!r}")
     x = as_embeddings(z, "z", min_rows=2)
     labels = as_multihot(y, "y", device=x.device)
@@ -52,21 +63,31 @@ def alignment(
     if normalize:
         x = l2_normalize(x)
     n = x.shape[0]
-    sq = (x * x).sum(1).to(torch.float64)
-    rows = chunk_rows(n, n, max_memory, chunk_size)
+    dt = x.dtype
+    sq = (x * x).sum(1, keepdim=True)
+    ones = torch.ones_like(sq)
+    # ||a - b||^2 = [a, |a|^2, 1] . [-2b, 1, |b|^2]: one matmul per block, no extra passes
+    left = torch.cat([x, sq, ones], dim=1)
+    right = torch.cat([-2.0 * x, ones, sq], dim=1)
+    rows = chunk_rows(n, n, max_memory, chunk_size, bytes_per_pair=3 * x.element_size())
     num = torch.zeros((), dtype=torch.float64, device=x.device)
     den = torch.zeros((), dtype=torch.float64, device=x.device)
-    col_idx = torch.arange(n, device=x.device)
-    for a in range(0, n - 1, rows):
-        b = min(a + rows, n)
-        w = pair_weights(labels[a:b], labels[a:], positives)
-        w = w * (col_idx[a:][None, :] > col_idx[a:b][:, None])
-        d2 = sq_dists(x[a:b], x[a:], sq[a:b], sq[a:])
-        dist_a = d2 if alpha == 2 else d2.pow(alpha / 2.0)
-        num += (w * dist_a).sum()
-        den += w.sum()
+
+    def accumulate(r: slice, c: slice, mask: torch.Tensor | None) -> None:
+        nonlocal num, den
+        w = pair_weights(labels[r], labels[c], positives, dtype=dt)
+        if mask is not None:
+            w.mul_(mask)
+        d2 = (left[r] @ right[c].T).clamp_min_(0.0)
+        if alpha != 2:
+            d2.pow_(alpha / 2.0)
+        num = num + d2.mul_(w).sum(dim=1).sum(dtype=torch.float64)
+        den = den + w.sum(dim=1).sum(dtype=torch.float64)
+
+    for a, b, square_mask in upper_triangle_blocks(n, rows, x.device):
+        accumulate(slice(a, b), slice(a, b), square_mask)
+        if b < n:
+            accumulate(slice(a, b), slice(b, n), None)
     if float(den) == 0.0:
-        raise ValueError(
-            f"no positive pair under positives={positives!r}; alignment is undefined"
-        )
+        raise ValueError(f"no positive pair under positives={positives!r}; alignment is undefined")
     return float(num / den)

@@ -32,7 +32,7 @@ Conventions (explicit arguments, documented defaults):
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -227,7 +227,9 @@ def classification_metrics(
     check_choice(ap_empty_labels, "ap_empty_labels", EMPTY_LABEL_POLICIES)
     check_choice(zero_division, "zero_division", (0.0, 1.0))
     ks = tuple(ks)
-    if not ks or any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1 for k in ks):
+    if not ks or any(
+        isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1 for k in ks
+    ):
         raise ValueError(f"ks must be a non-empty sequence of positive ints, got {ks!r}")
     truth, score, prob = _prepare(y_true, y_score, from_logits)
     thr = _threshold_tensor(threshold, truth.shape[1], score.device)

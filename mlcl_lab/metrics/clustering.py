@@ -87,7 +87,9 @@ def _davies_bouldin(x: torch.Tensor, cls: torch.Tensor, k: int) -> float:
     cent = torch.zeros(k, xf.shape[1], dtype=torch.float64, device=x.device).index_add_(0, cls, xf)
     cent = cent / sizes[:, None]
     dist_to_c = torch.linalg.vector_norm(xf - cent[cls], dim=1)
-    intra = torch.zeros(k, dtype=torch.float64, device=x.device).index_add_(0, cls, dist_to_c) / sizes
+    intra = (
+        torch.zeros(k, dtype=torch.float64, device=x.device).index_add_(0, cls, dist_to_c) / sizes
+    )
     csq = (cent * cent).sum(1)
     cd = sq_dists(cent, cent, csq, csq).sqrt_()
     cd.fill_diagonal_(0.0)
@@ -127,7 +129,11 @@ def label_set_clustering(
         dict: silhouette (float, higher is better), davies_bouldin (float, lower is
         better), n_classes (kept), n_label_sets (all), n_samples (used).
     """
-    if isinstance(keep_fraction, bool) or not isinstance(keep_fraction, (int, float)) or not 0 < keep_fraction <= 1:
+    if (
+        isinstance(keep_fraction, bool)
+        or not isinstance(keep_fraction, (int, float))
+        or not 0 < keep_fraction <= 1
+    ):
         raise ValueError(f"keep_fraction must be in (0, 1], got {keep_fraction!r}")
     x, labels = _inputs(z, y, normalize)
     cls, n_sets = frequent_label_sets(labels, keep_fraction, include_empty)
@@ -199,6 +205,8 @@ def knn_label_precision(
         ny = f[idx]  # (B, k, L)
         inter = (ny * f[a:b, None, :]).sum(dim=(1, 2))
         card = ny.sum(dim=(1, 2))
-        prec = torch.where(card > 0, inter / card.clamp_min(1.0), torch.full_like(card, float(zero_division)))
+        prec = torch.where(
+            card > 0, inter / card.clamp_min(1.0), torch.full_like(card, float(zero_division))
+        )
         total += prec.sum()
     return float(total / n)

@@ -114,7 +114,8 @@ def label_correlation(
         p = as_embeddings(prototypes, "prototypes").to(device=x.device, dtype=torch.float64)
         if p.shape != (n_labels, x.shape[1]):
             raise ValueError(
-                f"prototypes must have shape (L, D)=({n_labels}, {x.shape[1]}), got {tuple(p.shape)}"
+                f"prototypes must have shape (L, D)=({n_labels}, {x.shape[1]}), "
+                f"got {tuple(p.shape)}"
             )
         unit = l2_normalize(p, "prototypes")
         usable = present
@@ -137,4 +138,3 @@ def label_correlation(
         n_label_pairs_pmi=int(finite.sum()),
     )
     return out
-

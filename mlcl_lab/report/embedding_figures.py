@@ -97,8 +97,12 @@ def plot_centroid_heatmaps(panels: dict[str, np.ndarray], labels: np.ndarray, la
                         xticklabels=names, yticklabels=names, cbar_kws={"label": "PMI (blank: never together)"})
             axes.flat[0].set_title("label co-occurrence (PMI)")
         sim = np.asarray(corr["centroid_cosine"])[np.ix_(order, order)]
-        sns.heatmap(sim, ax=axes.flat[k + 1], cmap="vlag", vmin=-1, vmax=1, xticklabels=names, yticklabels=names,
-                    cbar_kws={"label": "cosine similarity"})
+        off = sim[~np.eye(len(order), dtype=bool)]
+        # colour range from the off-diagonal values: ReLU features make every cosine positive,
+        # and a fixed [-1, 1] scale would hide the structure
+        low, high = (float(off.min()), float(off.max())) if off.size else (0.0, 1.0)
+        sns.heatmap(sim, ax=axes.flat[k + 1], cmap="mako", vmin=low, vmax=max(high, low + 1e-6),
+                    xticklabels=names, yticklabels=names, cbar_kws={"label": "cosine similarity (off-diagonal range)"})
         axes.flat[k + 1].set_title(f"{loss}: centroid cosine (Spearman vs PMI {corr['centroid_pmi_spearman']:.2f})")
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)

@@ -42,7 +42,7 @@ def plot_training_curves(histories: pd.DataFrame, path: str | Path | None = None
             ax.plot(stats.index, stats["mean"], color=colors[loss], label=loss)
             ax.fill_between(stats.index, stats["min"], stats["max"], color=colors[loss], alpha=0.2)
             if "best" in frame:
-                best = frame[frame["best"].astype(bool)]
+                best = frame[frame["best"].eq(True)]  # NaN for contrastive rows after a CSV round trip
                 ax.scatter(best["epoch"], best["train_loss"], color=colors[loss], marker="*", s=80, zorder=3)
         ax.set_title(title)
         ax.set_xlabel("epoch")
@@ -96,7 +96,9 @@ def plot_low_data(results: pd.DataFrame, path: str | Path | None = None,
             ax.set_xlabel("training data used (% of the training split)")
             ax.set_ylabel(METRIC_LABELS.get(metric, metric))
             ax.set_title(f"{ds}: {METRIC_LABELS.get(metric, metric)}")
-            ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+            ticks = sorted(part["train_fraction"].unique() * 100)
+            ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+            ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     axes[0][-1].legend(title="loss", bbox_to_anchor=(1.02, 1), loc="upper left")
     fig.tight_layout()
     if path is not None:

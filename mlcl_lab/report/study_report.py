@@ -26,11 +26,16 @@ class StudyParameters:
     epochs: int = 30
     batch_size: int = 128
     probe_epochs: int = 40
+    lr: float = 1e-3
+    temperature: float = 0.1
+    loss_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    queue_size: int = 0
     train_fraction: float = 1.0
     split_seed: int = 0
     device: str = "auto"
     umap_backend: str = "auto"
     color_label: int = 0
+    make_figures: bool = True
     make_umap: bool = True
     output_dir: str = "."
 

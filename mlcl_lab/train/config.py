@@ -20,6 +20,9 @@ class ProbeConfig:
     point with the best validation F1 is kept; prediction = mean of the heads'
     sigmoids, thresholded at ``threshold``.
 
+    ``per_label_thresholds=True`` replaces the fixed threshold by one threshold per
+    label chosen on validation F1 (for the probe and the supervised baselines alike).
+
     ``variant="as_coded"`` reproduces the authors' bug (paper.md §11.1): two extra
     untrained Xavier heads are averaged into the prediction. Only for comparison.
     """
@@ -31,6 +34,7 @@ class ProbeConfig:
     batch_size: int = 256
     threshold: float = 0.5
     variant: str = "correct"
+    per_label_thresholds: bool = False  # tune one threshold per label on validation F1 instead of 0.5
 
     def __post_init__(self) -> None:
         if not self.learning_rates or any(lr <= 0 for lr in self.learning_rates):
@@ -65,7 +69,7 @@ class TrainConfig:
     dropout: float = 0.1
     projection_dim: int = 128
     temperature: float = 0.1
-    loss_options: dict[str, Any] = field(default_factory=dict)
+    loss_options: dict[str, dict[str, Any]] = field(default_factory=dict)  # loss name -> hyper-parameters
     queue_size: int = 0                 # > 0: MoCo-style memory queue of momentum-encoder keys (paper 2)
     momentum: float = 0.999             # EMA rate of the momentum encoder when queue_size > 0
     amp: bool = True                    # mixed precision (bf16 autocast) on CUDA only
@@ -83,6 +87,9 @@ class TrainConfig:
             raise ValueError(f"grad_clip must be > 0, got {self.grad_clip}")
         if self.temperature <= 0:
             raise ValueError(f"temperature must be > 0, got {self.temperature}")
+        if not isinstance(self.loss_options, dict) or not all(isinstance(v, dict) for v in self.loss_options.values()):
+            raise ValueError("loss_options must map a loss name to a dict of its hyper-parameters, "
+                             "e.g. {'reg': {'alpha': 0.5}}")
         if self.queue_size < 0:
             raise ValueError(f"queue_size must be >= 0, got {self.queue_size}")
         if not 0.0 <= self.momentum < 1.0:

@@ -14,8 +14,9 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from ..losses import get_loss
-from .batching import autocast_for, batch_indices
+from .batching import batch_indices
 from .config import TrainConfig
+from .loop import optimise_epoch
 from .memory_queue import MemoryQueue, MomentumEncoder
 from .models import ContrastiveModel
 from .optim import make_optimizer
@@ -69,7 +70,7 @@ def train_contrastive(
     ``config.queue_size > 0`` adds paper 2's memory: keys of a momentum encoder are
     queued and passed to the loss as the reference set (``ref_z``, ``ref_y``).
     """
-    options = {"temperature": config.temperature, **config.loss_options}
+    options = {"temperature": config.temperature, **config.loss_options.get(loss_name, {})}
     loss = get_loss(loss_name, **options)
     if getattr(loss, "kind", None) != "contrastive":
         raise ValueError(f"loss {loss_name!r} is not a contrastive loss; use train_supervised for it")
@@ -85,30 +86,23 @@ def train_contrastive(
     if config.queue_size > 0:
         queue = MemoryQueue(config.queue_size, config.projection_dim, train_y.shape[1], device)
         momentum = MomentumEncoder(model, config.momentum)
+    def batch_loss(idx: torch.Tensor) -> torch.Tensor:
+        ref = queue.reference() if queue is not None else (None, None)
+        return _loss_call(loss, model, train_x[idx], y_float[idx], ref)
+
+    def update_queue(idx: torch.Tensor) -> None:
+        if queue is not None and momentum is not None:
+            momentum.update(model)
+            queue.push(momentum(train_x[idx]).float(), y_float[idx])
+
     rows = []
     bar = tqdm(range(config.epochs), desc=f"{loss_name} (contrastive)", disable=not progress, leave=False)
     for epoch in bar:
         start = time.perf_counter()
-        model.train()
-        total, count = 0.0, 0
-        for idx in batch_indices(n, config.batch_size, generator, drop_last=True, device=device):
-            ref = queue.reference() if queue is not None else (None, None)
-            with autocast_for(device, config.amp):
-                value = _loss_call(loss, model, train_x[idx], y_float[idx], ref)
-            if not torch.isfinite(value):
-                raise FloatingPointError(f"loss {loss_name!r} became {value.item()} at epoch {epoch + 1}; lower the learning rate or check the inputs")
-            optimizer.zero_grad(set_to_none=True)
-            value.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-            optimizer.step()
-            scheduler.step()
-            if queue is not None and momentum is not None:
-                momentum.update(model)
-                queue.push(momentum(train_x[idx]).float(), y_float[idx])
-            total += float(value.detach())
-            count += 1
+        train_loss = optimise_epoch(model, n, batch_loss, optimizer, scheduler, config, generator, device, loss_name,
+                                    epoch + 1, after_step=update_queue)
         val_loss = contrastive_loss_value(loss, model, val_x, val_y.float(), config.batch_size)
-        rows.append({"epoch": epoch + 1, "train_loss": total / count, "val_loss": val_loss,
+        rows.append({"epoch": epoch + 1, "train_loss": train_loss, "val_loss": val_loss,
                      "lr": scheduler.get_last_lr()[0], "seconds": time.perf_counter() - start})
-        bar.set_postfix(loss=f"{total / count:.4f}")
+        bar.set_postfix(loss=f"{train_loss:.4f}")
     return model, pd.DataFrame(rows)

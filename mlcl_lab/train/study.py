@@ -15,7 +15,7 @@ import pandas as pd
 import torch
 
 from ..data import MultiLabelDataset, Split, encoder_inputs, split_indices, training_subset
-from ..metrics import classification_metrics
+from ..metrics import classification_metrics, tune_thresholds
 from .batching import encode
 from .config import TrainConfig
 from .contrastive import train_contrastive
@@ -146,6 +146,7 @@ def run_one(data: PreparedData, loss_name: str, seed: int, config: TrainConfig, 
         feats = {k: encode(model.encoder, data.x[idx]) for k, idx in (("train", tr), ("val", va), ("test", te))}
         probe = fit_linear_probe(feats["train"], data.y[tr], feats["val"], data.y[va], config.probe, seed=seed)
         scores = probe.probe.predict_proba(feats["test"])
+        val_scores = probe.probe.predict_proba(feats["val"])
         test_features = feats["test"]
         extra["probe_chosen"] = probe.chosen.tolist()
     else:
@@ -157,10 +158,16 @@ def run_one(data: PreparedData, loss_name: str, seed: int, config: TrainConfig, 
         if pre_history is not None:
             history = pd.concat([pre_history, history.assign(stage="finetune")], ignore_index=True)
         scores = torch.sigmoid(encode(model, data.x[te]))
+        val_scores = torch.sigmoid(encode(model, data.x[va]))
         test_features = encode(model.encoder, data.x[te])
     y_test = data.y[te].cpu().numpy()
     scores_np = scores.cpu().numpy().astype(np.float64)
-    metrics = classification_metrics(y_test, scores_np, threshold=config.probe.threshold)
+    threshold: float | np.ndarray = config.probe.threshold
+    if config.probe.per_label_thresholds:
+        threshold = tune_thresholds(data.y[va].cpu().numpy(), val_scores.cpu().numpy().astype(np.float64),
+                                    default=config.probe.threshold)
+        extra["thresholds"] = threshold.tolist()
+    metrics = classification_metrics(y_test, scores_np, threshold=threshold)
     features_np = test_features.cpu().numpy()
     if geometry:
         extra["geometry"] = representation_metrics(features_np, y_test, seed=seed)

@@ -16,8 +16,9 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from ..losses import get_loss
-from .batching import autocast_for, batch_indices, encode
+from .batching import encode
 from .config import TrainConfig
+from .loop import optimise_epoch
 from .models import SupervisedModel
 from .optim import make_optimizer
 from .selection import micro_f1
@@ -43,8 +44,7 @@ def train_supervised(
     ``init_encoder`` (e.g. a contrastively pre-trained encoder) initialises the encoder:
     the fine-tuning variant of paper 2 (contrastive pre-training, then BCE fine-tuning).
     """
-    loss_options = dict(config.loss_options)
-    loss = get_loss(loss_name, **loss_options)
+    loss = get_loss(loss_name, **config.loss_options.get(loss_name, {}))
     if getattr(loss, "kind", None) != "supervised":
         raise ValueError(f"loss {loss_name!r} is not a supervised loss; use train_contrastive for it")
     device = train_x.device
@@ -61,30 +61,17 @@ def train_supervised(
     bar = tqdm(range(config.epochs), desc=f"{loss_name} (supervised)", disable=not progress, leave=False)
     for epoch in bar:
         start = time.perf_counter()
-        model.train()
-        total, count = 0.0, 0
-        for idx in batch_indices(n, config.batch_size, generator, drop_last=True, device=device):
-            with autocast_for(device, config.amp):
-                logits = model(train_x[idx])
-            value = loss(logits.float(), y_float[idx])
-            if not torch.isfinite(value):
-                raise FloatingPointError(f"loss {loss_name!r} became {value.item()} at epoch {epoch + 1}; lower the learning rate or check the inputs")
-            optimizer.zero_grad(set_to_none=True)
-            value.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-            optimizer.step()
-            scheduler.step()
-            total += float(value.detach())
-            count += 1
+        train_loss = optimise_epoch(model, n, lambda idx: loss(model(train_x[idx]).float(), y_float[idx]), optimizer,
+                                    scheduler, config, generator, device, loss_name, epoch + 1)
         val_pred = torch.sigmoid(encode(model, val_x)) >= threshold
         f1 = micro_f1(val_y.bool(), val_pred)
         improved = f1 > best_f1
         if improved:
             best_f1, best_epoch = f1, epoch + 1
             best_state = copy.deepcopy(model.state_dict())
-        rows.append({"epoch": epoch + 1, "train_loss": total / count, "val_micro_f1": f1,
+        rows.append({"epoch": epoch + 1, "train_loss": train_loss, "val_micro_f1": f1,
                      "lr": scheduler.get_last_lr()[0], "seconds": time.perf_counter() - start})
-        bar.set_postfix(loss=f"{total / count:.4f}", val_f1=f"{f1:.3f}")
+        bar.set_postfix(loss=f"{train_loss:.4f}", val_f1=f"{f1:.3f}")
     assert best_state is not None
     model.load_state_dict(best_state)
     history = pd.DataFrame(rows)

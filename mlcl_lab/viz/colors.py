@@ -14,13 +14,32 @@ import hashlib
 
 # seaborn.color_palette("colorblind").as_hex() (checked in tests/viz/test_colors.py)
 COLORBLIND = (
-    "#0173b2", "#de8f05", "#029e73", "#d55e00", "#cc78bc",
-    "#ca9161", "#fbafe4", "#949494", "#ece133", "#56b4e9",
+    "#0173b2",
+    "#de8f05",
+    "#029e73",
+    "#d55e00",
+    "#cc78bc",
+    "#ca9161",
+    "#fbafe4",
+    "#949494",
+    "#ece133",
+    "#56b4e9",
 )
 
 KNOWN_LOSSES = (
-    "bce", "focal", "asl", "zlpr", "base", "proto", "mulsupcon", "msc",
-    "mscwrg", "reg", "supcon_any", "supcon_all", "sd",
+    "bce",
+    "focal",
+    "asl",
+    "zlpr",
+    "base",
+    "proto",
+    "mulsupcon",
+    "msc",
+    "mscwrg",
+    "reg",
+    "supcon_any",
+    "supcon_all",
+    "sd",
 )
 
 

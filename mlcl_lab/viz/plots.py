@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -127,7 +128,11 @@ def plot_umap(
             sel = card == v
             ax.scatter(*xy[sel].T, color=cmap(i), label=f"{v} label{'s' if v != 1 else ''}", **kw)
     else:
-        mask = head_labels_mask(y, head_fraction) if head_mask is None else _as_numpy(head_mask, "head_mask").astype(bool)
+        mask = (
+            head_labels_mask(y, head_fraction)
+            if head_mask is None
+            else _as_numpy(head_mask, "head_mask").astype(bool)
+        )
         if mask.shape != (n_labels,):
             raise ValueError(f"head_mask must have shape ({n_labels},), got {mask.shape}")
         cat = head_tail_category(y, mask)

@@ -9,10 +9,15 @@
 * ``auto``: torchdr on CUDA when CUDA is available (or requested) and torchdr is
   installed; otherwise umap-learn when installed; otherwise torchdr on CPU. The choice
   is logged (logger ``mlcl_lab.viz.umap``) and returned with ``return_info=True``.
+  On the CPU umap-learn stays the default: it is the reference, and torchdr's many
+  small tensor ops suffer from OpenMP oversubscription on busy machines (pass
+  ``num_threads=1`` there; see benchmarks/bench_geometry.py).
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import importlib.util
 import logging
 import time
@@ -51,12 +56,18 @@ def _resolve_backend(backend: str, device: str) -> str:
     if backend not in BACKENDS:
         raise ValueError(f"backend={backend!r} is not valid; choose one of {list(BACKENDS)}")
     if backend == "torchdr" and not _installed("torchdr"):
-        raise ValueError("backend='torchdr' needs the torchdr package: pip install torchdr faiss-cpu")
+        raise ValueError(
+            "backend='torchdr' needs the torchdr package: pip install torchdr faiss-cpu"
+        )
     if backend == "umap-learn":
         if not _installed("umap"):
-            raise ValueError("backend='umap-learn' needs the umap-learn package: pip install umap-learn")
+            raise ValueError(
+                "backend='umap-learn' needs the umap-learn package: pip install umap-learn"
+            )
         if device != "cpu":
-            raise ValueError("umap-learn runs on the CPU only; use device='cpu' or backend='torchdr'")
+            raise ValueError(
+                "umap-learn runs on the CPU only; use device='cpu' or backend='torchdr'"
+            )
         return backend
     if backend == "auto":
         if device != "cpu" and _installed("torchdr"):
@@ -71,7 +82,29 @@ def _resolve_backend(backend: str, device: str) -> str:
     return backend
 
 
-def _fit_umap_learn(x: np.ndarray, seed: int | None, n_neighbors: int, min_dist: float, kw: dict) -> np.ndarray:
+@contextlib.contextmanager
+def _limited_threads(num_threads: int | None):
+    """Temporarily cap torch's (and faiss's, when installed) CPU threads."""
+    if num_threads is None:
+        yield
+        return
+    faiss = importlib.import_module("faiss") if _installed("faiss") else None
+    prev_torch = torch.get_num_threads()
+    prev_faiss = faiss.omp_get_max_threads() if faiss is not None else None
+    torch.set_num_threads(num_threads)
+    if faiss is not None:
+        faiss.omp_set_num_threads(num_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(prev_torch)
+        if faiss is not None:
+            faiss.omp_set_num_threads(prev_faiss)
+
+
+def _fit_umap_learn(
+    x: np.ndarray, seed: int | None, n_neighbors: int, min_dist: float, kw: dict
+) -> np.ndarray:
     import umap  # lazy: heavy import + numba compilation
 
     model = umap.UMAP(
@@ -115,6 +148,7 @@ def umap_embed(
     n_neighbors: int = 15,
     min_dist: float = 0.1,
     return_info: bool = False,
+    num_threads: int | None = None,
     **backend_kwargs: Any,
 ) -> np.ndarray | tuple[np.ndarray, dict]:
     """2-D UMAP of embeddings.
@@ -122,11 +156,17 @@ def umap_embed(
     Args:
         z: (N, D) embeddings (numpy or torch, any device), N >= 4, finite.
         backend: "auto", "torchdr" or "umap-learn" (see module docstring).
-        device: "auto" (CUDA if available), "cpu" or "cuda[:i]".
+        device: "auto" (CUDA if available; always CPU for umap-learn), "cpu" or
+            "cuda[:i]".
         seed: random seed (None: unseeded; lets umap-learn use several threads).
         n_neighbors: kNN graph size, clipped to N - 2 (torchdr needs k < N - 1).
         min_dist: UMAP min_dist.
-        return_info: also return {"backend", "device", "knn", "n_neighbors", "seconds"}.
+        return_info: also return {"backend", "device", "knn", "n_neighbors", "seconds"}
+            ("seconds": the fit, without the backend's import).
+        num_threads: torch and faiss CPU threads during a torchdr fit (restored);
+            None keeps the current setting. On a busy or small CPU, 1 avoids OpenMP
+            oversubscription (measured: digits fit 128 s with 2 threads vs 7 s with 1
+            on 2 cores shared with other jobs).
         **backend_kwargs: passed to the backend's UMAP class (e.g. max_iter for torchdr,
             n_epochs for umap-learn).
 
@@ -136,18 +176,28 @@ def umap_embed(
     x = as_embeddings(z, "z", min_rows=4)
     if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, int) or n_neighbors < 2:
         raise ValueError(f"n_neighbors must be an int >= 2, got {n_neighbors!r}")
+    if num_threads is not None and (
+        isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 1
+    ):
+        raise ValueError(f"num_threads must be a positive int or None, got {num_threads!r}")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise TypeError(f"seed must be an int or None, got {seed!r}")
+    if backend == "umap-learn" and device == "auto":
+        device = "cpu"  # umap-learn has no GPU path; "auto" must not pick CUDA for it
     dev = _resolve_device(device)
     chosen = _resolve_backend(backend, dev)
     k = min(n_neighbors, x.shape[0] - 2)
+    importlib.import_module("umap" if chosen == "umap-learn" else "torchdr")  # untimed
     start = time.perf_counter()
     if chosen == "umap-learn":
-        xy = _fit_umap_learn(x.detach().cpu().numpy().astype(np.float32), seed, k, min_dist, backend_kwargs)
+        xy = _fit_umap_learn(
+            x.detach().cpu().numpy().astype(np.float32), seed, k, min_dist, backend_kwargs
+        )
         knn = "pynndescent"
     else:
         xt = x.detach().to(dtype=torch.float32, device=dev)
-        xy, knn = _fit_torchdr(xt, seed, k, min_dist, dev, backend_kwargs)
+        with _limited_threads(num_threads):
+            xy, knn = _fit_torchdr(xt, seed, k, min_dist, dev, backend_kwargs)
     info = {
         "backend": chosen,
         "device": dev,

@@ -5,6 +5,8 @@ import gzip
 import numpy as np
 import pytest
 
+from tests.requirements_marks import needs
+
 from mlcl_lab.data import encoder_inputs, load_dataset
 from mlcl_lab.data.errors import DatasetNotFoundError, MalformedFileError
 from mlcl_lab.data.fashion_mosaic import FASHION_DEFAULT_DIR, make_fashion_mosaic, read_idx
@@ -66,8 +68,8 @@ def test_missing_and_corrupt(tmp_path, fm_root):
         read_idx(f)
 
 
-@pytest.mark.skipif(not (FASHION_DEFAULT_DIR / "t10k-images-idx3-ubyte.gz").is_file(),
-                    reason="dataset-fashion-mnist not installed")
+@needs((FASHION_DEFAULT_DIR / "t10k-images-idx3-ubyte.gz").is_file(),
+       "dataset-fashion-mnist not installed (apt-get install dataset-fashion-mnist)")
 def test_installed_fashion_mnist():
     ds = load_dataset("fashion-mosaic", n_samples=500, k=(2, 3), split="test", seed=0)
     assert ds.labels.shape == (500, 10) and encoder_inputs(ds).shape == (500, 1, 56, 56)

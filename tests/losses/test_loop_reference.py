@@ -144,6 +144,15 @@ def test_reference_set_msc_queue_and_pooled():
              N.naive_mscwrg(z, y, p, 0.2, 0.5, ref=(rz, ry), reg=True), [z, p, rz])
 
 
+@pytest.mark.parametrize("alpha", [0.0, 1.0, -1.0])
+def test_decoupled_mscwrg(alpha):
+    z, y, p = make_batch(8, 5, seed=15, unlabeled=True)
+    z.requires_grad_(True)
+    p.requires_grad_(True)
+    ours = get_loss("mscwrg", temperature=0.3, alpha=alpha, decoupled=True)(z, y, prototypes=p)
+    _compare(ours, N.naive_mscwrg(z, y, p, 0.3, alpha, decoupled=True), [z, p])
+
+
 @pytest.mark.parametrize("mode", ["any", "all"])
 def test_decoupled_supcon(mode):
     z, y, _ = make_batch(8, 5, seed=14, unlabeled=True)

@@ -8,6 +8,8 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn import metrics as skm
 
 from mlcl_lab.metrics import MetricAccumulator, classification_metrics, tune_thresholds
@@ -96,7 +98,7 @@ def test_exclude_policies():
 def _loop_p_at_k(y, s, k):
     """Expected precision@k over every ordering of tied scores (brute force)."""
     vals = []
-    for yi, si in zip(y, s):
+    for yi, si in zip(y, s, strict=True):
         order_keys = sorted(set(si), reverse=True)
         groups = [[j for j in range(len(si)) if si[j] == v] for v in order_keys]
         perms = list(itertools.product(*[list(itertools.permutations(g)) for g in groups]))
@@ -126,26 +128,60 @@ def test_precision_at_k_tie_free_topk():
     assert classification_metrics(y, s)["p_at_3"] == pytest.approx(ref, abs=TOL)
 
 
-def test_torchmetrics_ranking_agrees():
+def test_torchmetrics_agrees():
+    """torchmetrics computes in float32 (hence 1e-6) and thresholds with ">"; its
+    ranking loss treats ties differently from scikit-learn, so tie-free scores here."""
     tmf = pytest.importorskip("torchmetrics.functional.classification")
     y, s = _data(seed=9, ties=False)
-    ours = classification_metrics(torch.tensor(y), torch.tensor(s))
+    ours = classification_metrics(torch.tensor(y), torch.tensor(s), threshold_rule=">")
     yt, st = torch.tensor(y), torch.tensor(s)
-    assert ours["lrap"] == pytest.approx(
-        float(tmf.multilabel_ranking_average_precision(st, yt, num_labels=7)), abs=1e-6
+    ref = {
+        "lrap": tmf.multilabel_ranking_average_precision(st, yt, num_labels=7),
+        "coverage_error": tmf.multilabel_coverage_error(st, yt, num_labels=7),
+        "ranking_loss": tmf.multilabel_ranking_loss(st, yt, num_labels=7),
+        "hamming_loss": tmf.multilabel_hamming_distance(st, yt, num_labels=7),
+        "subset_accuracy": tmf.multilabel_exact_match(st, yt, num_labels=7),
+        "micro_f1": tmf.multilabel_f1_score(st, yt, num_labels=7, average="micro"),
+        "macro_f1": tmf.multilabel_f1_score(st, yt, num_labels=7, average="macro"),
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref["map_macro"] = tmf.multilabel_average_precision(st, yt, num_labels=7, average="macro")
+    for key, val in ref.items():
+        assert ours[key] == pytest.approx(float(val), abs=1e-6), key
+
+
+def test_k_larger_than_n_labels():
+    y, s = _data(seed=16, l=4)
+    ours = classification_metrics(y, s, ks=(10,))
+    assert ours["ndcg_at_10"] == pytest.approx(skm.ndcg_score(y, s, k=10), abs=TOL)
+    assert ours["p_at_10"] == pytest.approx(y.sum(1).mean() / 10, abs=TOL)  # all L ranked
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st_arrays=st.integers(min_value=1, max_value=12).flatmap(
+        lambda n: st.tuples(
+            st.lists(st.lists(st.integers(0, 1), min_size=3, max_size=3), min_size=n, max_size=n),
+            st.lists(st.lists(st.integers(0, 4), min_size=3, max_size=3), min_size=n, max_size=n),
+        )
     )
-    assert ours["coverage_error"] == pytest.approx(
-        float(tmf.multilabel_coverage_error(st, yt, num_labels=7)), abs=1e-6
-    )
-    assert ours["hamming_loss"] == pytest.approx(
-        float(tmf.multilabel_hamming_distance(st, yt, num_labels=7, threshold=0.5)), abs=1e-6
-    )
+)
+def test_property_matches_sklearn_with_ties(st_arrays):
+    y = np.array(st_arrays[0])
+    s = np.array(st_arrays[1]) / 4.0  # 5 distinct values -> many ties, includes 0.5
+    ours = classification_metrics(y, s)
+    ref = _sk(y, s)
+    for key, val in ref.items():
+        assert ours[key] == pytest.approx(val, abs=TOL), key
 
 
 def test_numpy_and_torch_and_dtypes_agree():
     y, s = _data(seed=10)
     a = classification_metrics(y, s)
-    b = classification_metrics(torch.tensor(y, dtype=torch.bool), torch.tensor(s, dtype=torch.float64))
+    b = classification_metrics(
+        torch.tensor(y, dtype=torch.bool), torch.tensor(s, dtype=torch.float64)
+    )
     c = classification_metrics(y.astype(np.float32), s)
     assert a == b == c
 
@@ -222,7 +258,7 @@ def test_tune_thresholds_matches_loop():
             warnings.simplefilter("ignore")
             f1s = [skm.f1_score(y[:, j], s[:, j] >= g, zero_division=0) for g in grid]
         best = max(f1s)
-        cands = [g for g, f in zip(grid, f1s) if f == best]
+        cands = [g for g, f in zip(grid, f1s, strict=True) if f == best]
         expected = min(cands, key=lambda g: (abs(g - 0.5), g))
         assert thr[j] == expected
     assert thr[2] == 0.5  # label without positives keeps the default

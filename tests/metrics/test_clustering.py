@@ -100,4 +100,13 @@ def test_cuda_matches_cpu():
     a = label_set_clustering(zt, yt)
     b = label_set_clustering(zt.cuda(), yt.cuda())
     assert b["silhouette"] == pytest.approx(a["silhouette"], abs=1e-10)
-    assert knn_label_precision(zt.cuda(), yt.cuda()) == pytest.approx(knn_label_precision(zt, yt), abs=1e-12)
+    assert knn_label_precision(zt.cuda(), yt.cuda()) == pytest.approx(
+        knn_label_precision(zt, yt), abs=1e-12
+    )
+
+
+def test_knn_identical_embeddings_is_finite():
+    z = np.ones((12, 3))
+    y = np.array([[1, 0], [0, 1], [1, 1]] * 4)
+    val = knn_label_precision(z, y, k=3)
+    assert 0.0 <= val <= 1.0

@@ -53,8 +53,8 @@ def test_sampled_pairs_seeded_and_match_scipy():
     i, j = sample_pairs(200, 500, seed=3)
     assert bool((i != j).all()) and a["n_pairs"] == 500
     zn = z / np.linalg.norm(z, axis=1, keepdims=True)
-    jac = [_jac(y[p], y[q]) for p, q in zip(i.tolist(), j.tolist())]
-    cos = [zn[p] @ zn[q] for p, q in zip(i.tolist(), j.tolist())]
+    jac = [_jac(y[p], y[q]) for p, q in zip(i.tolist(), j.tolist(), strict=True)]
+    cos = [zn[p] @ zn[q] for p, q in zip(i.tolist(), j.tolist(), strict=True)]
     ref = stats.spearmanr(jac, cos).statistic
     assert a["spearman_jaccard_cosine"] == pytest.approx(ref, abs=1e-10)
 
@@ -81,10 +81,16 @@ def test_label_level_matrices_and_correlations():
     pm = [out["pmi"][p, q] for p, q in pairs]
     cj = [out["cooccurrence_jaccard"][p, q] for p, q in pairs]
     assert out["n_label_pairs"] == 10
-    assert out["centroid_pmi_spearman"] == pytest.approx(stats.spearmanr(cc, pm).statistic, abs=1e-10)
+    assert out["centroid_pmi_spearman"] == pytest.approx(
+        stats.spearmanr(cc, pm).statistic, abs=1e-10
+    )
     assert out["centroid_pmi_pearson"] == pytest.approx(stats.pearsonr(cc, pm).statistic, abs=1e-10)
-    assert out["centroid_cooccurrence_spearman"] == pytest.approx(stats.spearmanr(cc, cj).statistic, abs=1e-10)
-    assert out["centroid_cooccurrence_pearson"] == pytest.approx(stats.pearsonr(cc, cj).statistic, abs=1e-10)
+    assert out["centroid_cooccurrence_spearman"] == pytest.approx(
+        stats.spearmanr(cc, cj).statistic, abs=1e-10
+    )
+    assert out["centroid_cooccurrence_pearson"] == pytest.approx(
+        stats.pearsonr(cc, cj).statistic, abs=1e-10
+    )
 
 
 def test_prototypes_replace_centroids():

@@ -82,3 +82,8 @@ def test_cuda_matches_cpu():
 def test_bad_input(z, kwargs, match):
     with pytest.raises(ValueError, match=match):
         uniformity(z, **kwargs)
+
+
+def test_float32_input_close_to_float64():
+    z = torch.randn(3000, 32, dtype=torch.float64, generator=torch.Generator().manual_seed(5))
+    assert uniformity(z.float()) == pytest.approx(uniformity(z), abs=2e-6)

@@ -14,7 +14,7 @@ datasets: [yeast, not-a-dataset]
 losses: [bce, base]
 seeds: [0]
 train_fractions: [1.0]
-parameters: {epochs: 1, probe_epochs: 1, make_umap: false}
+parameters: {epochs: 1, probe_epochs: 1, make_figures: false}
 """
 
 

@@ -47,10 +47,12 @@ def test_linear_decay_reaches_zero():
 
 
 def test_train_config_round_trip_and_validation():
-    cfg = TrainConfig(epochs=2, loss_options={"alpha": 0.5})
+    cfg = TrainConfig(epochs=2, loss_options={"reg": {"alpha": 0.5}})
     again = TrainConfig.from_dict(cfg.to_dict())
     assert again == cfg
     with pytest.raises(ValueError, match="unknown TrainConfig field"):
         TrainConfig.from_dict({"epochz": 3})
+    with pytest.raises(ValueError, match="loss_options must map a loss name"):
+        TrainConfig(loss_options={"alpha": 0.5})
     with pytest.raises(ValueError, match="batch_size"):
         TrainConfig(batch_size=1)

@@ -79,3 +79,15 @@ def test_loss_specs():
         parse_loss_spec("nope")
     with pytest.raises(ValueError, match="<contrastive>\\+<supervised>"):
         parse_loss_spec("bce+reg")
+
+
+def test_per_label_thresholds_are_tuned_on_validation(data):
+    _, prepared = data
+    probe = ProbeConfig(epochs=3, learning_rates=(0.1,), weight_decays=(1e-4,), per_label_thresholds=True)
+    cfg = TrainConfig(**{**CFG.to_dict(), "probe": probe})
+    run = run_one(prepared, "bce", 0, cfg, progress=False)
+    thresholds = np.asarray(run.extra["thresholds"])
+    assert thresholds.shape == (5,) and ((thresholds >= 0) & (thresholds <= 1)).all()
+    from mlcl_lab.metrics import classification_metrics
+    y_test = prepared.y[torch.as_tensor(prepared.split.test)].numpy()
+    assert run.metrics == classification_metrics(y_test, run.test_scores, threshold=thresholds)

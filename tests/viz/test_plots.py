@@ -13,13 +13,17 @@ from mlcl_lab.viz import head_labels_mask, head_tail_category, plot_umap, save_f
 @pytest.fixture()
 def data():
     rng = np.random.default_rng(0)
-    return rng.normal(size=(80, 2)), (rng.random((80, 5)) < np.array([0.6, 0.4, 0.1, 0.05, 0.3])).astype(int)
+    return rng.normal(size=(80, 2)), (
+        rng.random((80, 5)) < np.array([0.6, 0.4, 0.1, 0.05, 0.3])
+    ).astype(int)
 
 
 @pytest.mark.parametrize("color_by", ["label", "cardinality", "head_tail"])
 def test_plot_and_save(tmp_path, data, color_by):
     xy, y = data
-    ax = plot_umap(torch.tensor(xy), y, color_by=color_by, label="b", label_names=list("abcde"), title="t")
+    ax = plot_umap(
+        torch.tensor(xy), y, color_by=color_by, label="b", label_names=list("abcde"), title="t"
+    )
     assert ax.get_title() == "t" and len(ax.collections) >= 2
     png, svg = save_figure(ax.figure, tmp_path / "sub" / f"umap_{color_by}")
     assert png.read_bytes()[:4] == b"\x89PNG" and b"<svg" in svg.read_bytes()[:500]

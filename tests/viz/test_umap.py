@@ -13,6 +13,7 @@ import mlcl_lab.viz.umap as umap_mod
 from mlcl_lab.viz import umap_embed
 
 pytest.importorskip("umap")
+THREADS_AT_IMPORT = torch.get_num_threads()
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +30,12 @@ def reference_fit(digits):
 def torchdr_fit(digits):
     pytest.importorskip("torchdr")
     return umap_embed(
-        torch.tensor(digits), backend="torchdr", device="cpu", seed=0, max_iter=500, return_info=True
+        torch.tensor(digits),
+        backend="torchdr",
+        device="cpu",
+        seed=0,
+        max_iter=500,
+        return_info=True,
     )
 
 
@@ -44,14 +50,16 @@ def test_torchdr_trustworthiness_close_to_umap_learn(reference_fit, torchdr_fit,
     ref = trustworthiness(digits, reference_fit[0], n_neighbors=5)
     xy, info = torchdr_fit
     assert info["backend"] == "torchdr" and xy.shape == (len(digits), 2)
+    assert torch.get_num_threads() == THREADS_AT_IMPORT  # restored after the fit
     assert abs(trustworthiness(digits, xy, n_neighbors=5) - ref) < 0.02
 
 
 def test_torchdr_seeded_is_deterministic_and_small_n_clipped():
     pytest.importorskip("torchdr")
     x = np.random.default_rng(0).normal(size=(12, 4)).astype(np.float32)
-    a, info = umap_embed(x, backend="torchdr", device="cpu", seed=1, max_iter=50, return_info=True)
-    b = umap_embed(x, backend="torchdr", device="cpu", seed=1, max_iter=50)
+    kw = {"backend": "torchdr", "device": "cpu", "seed": 1, "max_iter": 50, "num_threads": 1}
+    a, info = umap_embed(x, return_info=True, **kw)
+    b = umap_embed(x, **kw)
     assert info["n_neighbors"] == 10
     assert np.array_equal(a, b)
 
@@ -88,6 +96,7 @@ def test_missing_faiss_refuses_large_dense_knn(monkeypatch):
         ({"backend": "tsne"}, "backend"),
         ({"device": "tpu"}, "device"),
         ({"n_neighbors": 1}, "n_neighbors"),
+        ({"num_threads": 0}, "num_threads"),
     ],
 )
 def test_bad_arguments(kwargs, match):
@@ -111,3 +120,16 @@ def test_cuda_request_without_cuda():
 def test_umap_learn_refuses_gpu(monkeypatch):
     with pytest.raises(ValueError, match="CPU only"):
         umap_mod._resolve_backend("umap-learn", "cuda")
+
+
+def test_umap_learn_with_auto_device_uses_cpu(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    called = {}
+
+    def fake_fit(x, seed, k, min_dist, kw):
+        called["shape"] = x.shape
+        return np.zeros((x.shape[0], 2), dtype=np.float32)
+
+    monkeypatch.setattr(umap_mod, "_fit_umap_learn", fake_fit)
+    xy, info = umap_embed(np.ones((6, 3)), backend="umap-learn", return_info=True)
+    assert info["device"] == "cpu" and called["shape"] == (6, 3) and xy.shape == (6, 2)
