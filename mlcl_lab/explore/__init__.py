@@ -11,9 +11,9 @@ from .lowdata import low_data_study
 from .neighbours import label_centroid_similarity, label_cooccurrence, nearest_neighbours, prototype_similarity
 from .playground import PlaygroundSettings, PlaygroundState, analyse, loss_hyper, playground_losses, train_steps
 from .toy import ToyBatch, make_toy_batch
-from .tracking import TrackedRun, track_losses, train_tracked
+from .tracking import TrackedRun, embed_split, prototypes_of, track_losses, train_tracked
 
 __all__ = ["PlaygroundSettings", "PlaygroundState", "analyse", "loss_hyper", "playground_losses", "train_steps",
-           "ToyBatch", "make_toy_batch", "positive_repulsion_share", "TrackedRun", "track_losses", "train_tracked",
+           "ToyBatch", "make_toy_batch", "positive_repulsion_share", "TrackedRun", "track_losses", "train_tracked", "embed_split", "prototypes_of",
            "nearest_neighbours", "label_cooccurrence", "prototype_similarity", "label_centroid_similarity",
            "low_data_study"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import torch
 
@@ -25,7 +26,7 @@ from ..train.representation import representation_metrics
 from ..train.study import PreparedData
 from .gradient_share import positive_repulsion_share
 
-__all__ = ["TrackedRun", "train_tracked", "track_losses"]
+__all__ = ["TrackedRun", "train_tracked", "track_losses", "embed_split", "prototypes_of"]
 
 
 @dataclass
@@ -93,3 +94,23 @@ def track_losses(losses: list[str], data: PreparedData, config: TrainConfig, see
     return history, runs
 
 
+
+
+def embed_split(model: ContrastiveModel, data: PreparedData, split: str = "test") -> tuple[np.ndarray, np.ndarray]:
+    """Frozen encoder features (N, h) and labels (N, L) of one split ("train", "val" or "test")."""
+    index = {"train": data.train, "val": data.split.val, "test": data.split.test}
+    if split not in index:
+        raise ValueError(f"split must be one of {sorted(index)}, got {split!r}")
+    idx = torch.as_tensor(index[split], device=data.x.device)
+    model.eval()
+    with torch.no_grad():
+        feats = encode(model.encoder, data.x[idx]).cpu().numpy()
+    return feats, data.y[idx].cpu().numpy()
+
+
+def prototypes_of(model: ContrastiveModel) -> np.ndarray | None:
+    """(L, D) learned label prototypes, or None when the loss has none."""
+    if model.prototypes is None:
+        return None
+    with torch.no_grad():
+        return model.prototypes().float().cpu().numpy()
