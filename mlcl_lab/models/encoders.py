@@ -14,7 +14,7 @@ from torch import nn
 
 __all__ = ["MLPEncoder", "SmallCNN", "build_encoder", "ENCODER_NAMES"]
 
-ENCODER_NAMES = ("mlp", "cnn")
+ENCODER_NAMES = ("mlp", "cnn", "resnet18", "resnet34")
 
 
 class MLPEncoder(nn.Module):
@@ -82,18 +82,23 @@ class SmallCNN(nn.Module):
 def build_encoder(name: str, input_shape: Sequence[int], **options: object) -> nn.Module:
     """Build an encoder by name for inputs of shape ``input_shape`` (without the batch axis).
 
-    ``"mlp"`` needs a 1-D input shape (F,); ``"cnn"`` a 3-D one (C, H, W).
-    Options are passed to the encoder's constructor.
+    ``"mlp"`` needs a 1-D input shape (F,); ``"cnn"``, ``"resnet18"`` and ``"resnet34"``
+    a 3-D one (C, H, W). Options are passed to the encoder's constructor (the ResNets
+    take only ``weights_path``, a local torchvision checkpoint).
     """
     shape = tuple(int(s) for s in input_shape)
     if name == "mlp":
         if len(shape) != 1:
             raise ValueError(f"encoder 'mlp' needs 1-D inputs (features,), got shape {shape}; use 'cnn' for images")
         return MLPEncoder(shape[0], **options)  # type: ignore[arg-type]
-    if name == "cnn":
+    if name in ("cnn", "resnet18", "resnet34"):
         if len(shape) != 3:
-            raise ValueError(f"encoder 'cnn' needs (channels, height, width) inputs, got shape {shape}")
-        return SmallCNN(shape[0], **options)  # type: ignore[arg-type]
+            raise ValueError(f"encoder {name!r} needs (channels, height, width) inputs, got shape {shape}")
+        if name == "cnn":
+            return SmallCNN(shape[0], **options)  # type: ignore[arg-type]
+        from .resnet import ResNetEncoder
+
+        return ResNetEncoder(shape[0], depth=int(name[6:]), weights_path=options.get("weights_path"))  # type: ignore[arg-type]
     raise ValueError(f"unknown encoder {name!r}; valid encoders: {', '.join(ENCODER_NAMES)}")
 
 

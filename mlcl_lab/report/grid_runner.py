@@ -142,6 +142,8 @@ def run_grid(grid: GridSpec, grid_dir: str | Path, jobs: int = 1, device: str = 
             outcome.folders[run.name] = done
         elif retry_failed or not _attempts(runs_dir / run.name):
             todo.append((run, _new_attempt(runs_dir / run.name)))
+        else:  # reported, never silently dropped
+            outcome.failed[run.name] = "an earlier attempt failed or was interrupted; not retried (retry_failed=False)"
     slots: queue.Queue[str] = queue.Queue()
     for name in devices:
         slots.put(name)

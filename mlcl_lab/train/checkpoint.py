@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
 
-from .config import TrainConfig
+from .config import ProbeConfig, TrainConfig
 from .models import ContrastiveModel, SupervisedModel
 
-__all__ = ["save_checkpoint", "load_checkpoint"]
+if TYPE_CHECKING:
+    from ..data import MultiLabelDataset
+
+__all__ = ["save_checkpoint", "load_checkpoint", "reevaluate_checkpoint"]
 
 _FORMAT = "mlcl-lab-checkpoint-v1"
 
@@ -51,3 +54,39 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> tup
         model = SupervisedModel(config, shape, int(meta["n_labels"]))
     model.load_state_dict(blob["state_dict"])
     return model.to(device).eval(), config, meta
+
+
+def reevaluate_checkpoint(path: str | Path, dataset: MultiLabelDataset, probe: ProbeConfig | None = None,
+                          split_seed: int = 0, train_fraction: float = 1.0, seed: int = 0,
+                          device: str = "cpu") -> dict[str, Any]:
+    """Re-run stage 2 (contrastive) or the evaluation (supervised) from a saved model.
+
+    Loads the checkpoint, re-encodes the dataset's split (same ``split_seed`` and
+    ``train_fraction`` as the run), fits a new probe with ``probe`` (default: the run's
+    own probe settings) and returns ``{"metrics": ..., "test_features": ...}`` — no
+    retraining of the encoder.
+    """
+    from ..metrics import classification_metrics
+    from .batching import encode
+    from .device import resolve_device
+    from .probe import fit_linear_probe
+    from .study import prepare_inputs
+
+    dev = resolve_device(device)
+    model, config, meta = load_checkpoint(path, dev)
+    data = prepare_inputs(dataset, dev, split_seed=split_seed, train_fraction=train_fraction)
+    if tuple(data.x.shape[1:]) != tuple(meta["input_shape"]) or data.y.shape[1] != int(meta["n_labels"]):
+        raise ValueError(f"checkpoint {path} was trained on inputs {meta['input_shape']} with {meta['n_labels']} labels, "
+                         f"not on {dataset.name!r} ({tuple(data.x.shape[1:])}, {data.y.shape[1]} labels)")
+    tr, va, te = (torch.as_tensor(i, device=dev) for i in (data.train, data.split.val, data.split.test))
+    settings = probe or config.probe
+    if meta["kind"] == "contrastive":
+        feats = {k: encode(model.encoder, data.x[idx]) for k, idx in (("train", tr), ("val", va), ("test", te))}
+        fitted = fit_linear_probe(feats["train"], data.y[tr], feats["val"], data.y[va], settings, seed=seed)
+        scores = fitted.probe.predict_proba(feats["test"])
+    else:
+        feats = {"test": encode(model.encoder, data.x[te])}
+        scores = torch.sigmoid(encode(model, data.x[te]))
+    metrics = classification_metrics(data.y[te].cpu().numpy(), scores.cpu().numpy().astype("float64"),
+                                     threshold=settings.threshold)
+    return {"metrics": metrics, "test_features": feats["test"].cpu().numpy()}

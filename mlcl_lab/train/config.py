@@ -63,7 +63,8 @@ class TrainConfig:
     weight_decay: float = 1e-4
     warmup_fraction: float = 0.05
     grad_clip: float = 1.0
-    encoder: str = "auto"               # "auto" | "mlp" | "cnn"
+    encoder: str = "auto"               # "auto" | "mlp" | "cnn" | "resnet18" | "resnet34"
+    encoder_weights: str | None = None  # local torchvision checkpoint for the ResNets
     hidden_dim: int = 256
     depth: int = 2
     dropout: float = 0.1

@@ -18,6 +18,8 @@ def _encoder(config: TrainConfig, input_shape: Sequence[int]) -> nn.Module:
     name = default_encoder_name(input_shape) if config.encoder == "auto" else config.encoder
     if name == "mlp":
         return build_encoder("mlp", input_shape, hidden_dim=config.hidden_dim, depth=config.depth, dropout=config.dropout)
+    if name.startswith("resnet"):
+        return build_encoder(name, input_shape, weights_path=config.encoder_weights)
     return build_encoder(name, input_shape, out_dim=config.hidden_dim, dropout=config.dropout)
 
 

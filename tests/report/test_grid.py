@@ -52,3 +52,19 @@ def test_shipped_grids_parse():
         assert expand_grid(grid)
     with pytest.raises(ValueError, match="available: default, full"):
         default_grid_path("nope")
+
+
+def test_without_retry_an_earlier_failure_is_reported_not_dropped(tmp_path):
+    import json
+
+    from mlcl_lab.report.grid_runner import run_grid
+
+    grid = load_grid(_write(tmp_path, "name: g\ndatasets: [yeast]\nlosses: [bce]\nseeds: [0]\n"))
+    run = expand_grid(grid)[0]
+    attempt = tmp_path / "grid" / "runs" / run.name / "attempt-1"
+    attempt.mkdir(parents=True)
+    (attempt / "status.json").write_text(json.dumps({"state": "failed"}))
+    outcome = run_grid(grid, tmp_path / "grid", retry_failed=False, progress=False)
+    assert outcome.executed == [] and outcome.skipped == []
+    assert "not retried" in outcome.failed[run.name]
+    assert not (attempt.parent / "attempt-2").exists()

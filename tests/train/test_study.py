@@ -91,3 +91,18 @@ def test_per_label_thresholds_are_tuned_on_validation(data):
     from mlcl_lab.metrics import classification_metrics
     y_test = prepared.y[torch.as_tensor(prepared.split.test)].numpy()
     assert run.metrics == classification_metrics(y_test, run.test_scores, threshold=thresholds)
+
+
+def test_reevaluating_a_checkpoint_reproduces_the_run_without_retraining(data, tmp_path):
+    from mlcl_lab.train.checkpoint import reevaluate_checkpoint
+
+    ds, prepared = data
+    run = run_one(prepared, "base", 0, CFG, progress=False)
+    path = save_checkpoint(run.model, CFG, tmp_path / "base.pt",
+                           {"loss": "base", "kind": "contrastive", "input_shape": [12], "n_labels": 5})
+    again = reevaluate_checkpoint(path, ds, seed=0)
+    assert again["metrics"] == pytest.approx(run.metrics, rel=1e-9, abs=1e-12)
+    other = reevaluate_checkpoint(path, ds, probe=ProbeConfig(epochs=1, learning_rates=(1.0,), weight_decays=(0.0,)))
+    assert set(other["metrics"]) == set(run.metrics)
+    with pytest.raises(ValueError, match="was trained on inputs"):
+        reevaluate_checkpoint(path, make_synthetic(n_samples=100, n_features=7, n_labels=5, seed=1))
