@@ -26,7 +26,7 @@ n_points = 12
 seed = 0
 compare_losses = ["base", "mulsupcon", "msc", "reg"]
 train_steps_count = 30
-interactive = True       # build the ipywidgets playground (ignored by papermill's static figures)
+interactive = True       # the ipywidgets playground; set False for batch runs (papermill has no live front-end)
 """),
     ("code", """
 import matplotlib.pyplot as plt

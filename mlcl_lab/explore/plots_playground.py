@@ -94,7 +94,7 @@ def plot_playground(state: PlaygroundState, fig: plt.Figure | None = None) -> pl
     norms = np.concatenate([np.linalg.norm(state.forces[c], axis=1) for c in COMPONENTS])
     scale = 0.45 / max(float(norms.max()), 1e-12)
     _draw_points(ax0, state, scale)
-    ax0.set_title(f"{s.loss}: loss = {state.loss_value:.3f} nats   (τ = {s.temperature:g})\n"
+    ax0.set_title(f"{s.loss}: loss = {state.loss_value:.3f} nats   (τ = {s.temperature:.3g})\n"
                   f"positive pairs with σ > w: {100 * state.share_sigma_gt_w:.0f}%, repelled: "
                   f"{100 * state.share_repelled:.0f}%\narrows = −∂L/∂z, tangential (length ∝ force)", fontsize=10)
     handles = [plt.Line2D([], [], color=COMPONENT_STYLE[c][0], lw=3, label=COMPONENT_STYLE[c][1]) for c in COMPONENTS]

@@ -1,9 +1,9 @@
 """Contrastive training with per-epoch measurements: gradient shares and embedding geometry.
 
-Same protocol as :func:`mlcl_lab.train.train_contrastive` (AdamW, cosine schedule, clipping,
-in-batch candidates, shared epoch loop), with a measurement after every ``every`` epochs on
-the validation split: the gradient shares of :func:`positive_repulsion_share` (embeddings z)
-and the representation metrics of the frozen encoder features (paper.md §4, §8).
+The run is :func:`mlcl_lab.train.train_contrastive` itself (same protocol, bit-identical
+model); its ``on_epoch_end`` hook measures, every ``every`` epochs on the validation split,
+the gradient shares of :func:`positive_repulsion_share` (embeddings z) and the
+representation metrics of the frozen encoder features (paper.md §4, §8).
 """
 
 from __future__ import annotations
@@ -14,16 +14,14 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..losses import get_loss
 from ..train.batching import encode
 from ..train.config import TrainConfig
-from ..train.contrastive import _loss_call
+from ..train.contrastive import train_contrastive
 from ..train.device import seed_everything
-from ..train.loop import optimise_epoch
 from ..train.models import ContrastiveModel
-from ..train.optim import make_optimizer
 from ..train.representation import representation_metrics
 from ..train.study import PreparedData
+from ..losses import loss_kind
 from .gradient_share import positive_repulsion_share
 
 __all__ = ["TrackedRun", "train_tracked", "track_losses", "embed_split", "prototypes_of"]
@@ -39,9 +37,9 @@ class TrackedRun:
 
 
 def _measure(model: ContrastiveModel, loss_name: str, hyper: dict, x: torch.Tensor, y: torch.Tensor,
-             batch_size: int, gradients: bool, geometry: bool, seed: int) -> dict[str, float | None]:
+             batch_size: int, gradients: bool, geometry: bool, seed: int) -> dict[str, float]:
     model.eval()
-    row: dict[str, float | None] = {}
+    row: dict[str, float] = {}
     with torch.no_grad():
         if gradients:
             z = model(x).float()
@@ -55,32 +53,31 @@ def _measure(model: ContrastiveModel, loss_name: str, hyper: dict, x: torch.Tens
 
 def train_tracked(loss_name: str, data: PreparedData, config: TrainConfig, seed: int = 0, every: int = 1,
                   gradients: bool = True, geometry: bool = True, max_eval: int = 512) -> TrackedRun:
-    """Train ``loss_name`` on ``data.train``; measure on the first ``max_eval`` validation samples
-    every ``every`` epochs (and at initialisation, epoch 0)."""
+    """Train ``loss_name`` on ``data.train`` exactly as the study does (same seed, same model);
+    measure on the first ``max_eval`` validation samples at initialisation (epoch 0), every
+    ``every`` epochs and at the last epoch. The history keeps only the measured epochs."""
     if every < 1 or max_eval < 2:
         raise ValueError(f"need every >= 1 and max_eval >= 2, got every={every}, max_eval={max_eval}")
-    hyper = {"temperature": config.temperature, **config.loss_options.get(loss_name, {})}
-    loss = get_loss(loss_name, **hyper)
-    if loss.kind != "contrastive":
+    if loss_kind(loss_name) != "contrastive":
         raise ValueError(f"loss {loss_name!r} is not contrastive; tracking needs a contrastive loss")
-    generator = seed_everything(seed)
+    hyper = {"temperature": config.temperature, **config.loss_options.get(loss_name, {})}
     device = data.x.device
     tr = torch.as_tensor(data.train, device=device)
-    va = torch.as_tensor(data.split.val[:max_eval], device=device)
-    x, y = data.x[tr], data.y[tr].float()
-    model = ContrastiveModel(config, x.shape[1:], y.shape[1], bool(loss.uses_prototypes)).to(device)
-    n = x.shape[0]
-    optimizer, scheduler = make_optimizer(model, config, config.epochs * max(1, n // config.batch_size))
-    rows = [{"epoch": 0, "train_loss": float("nan"),
-             **_measure(model, loss_name, hyper, data.x[va], data.y[va], config.batch_size, gradients, geometry, seed)}]
-    for epoch in range(1, config.epochs + 1):
-        value = optimise_epoch(model, n, lambda idx: _loss_call(loss, model, x[idx], y[idx]), optimizer, scheduler,
-                               config, generator, device, loss_name, epoch)
-        if epoch % every == 0 or epoch == config.epochs:
-            rows.append({"epoch": epoch, "train_loss": value,
-                         **_measure(model, loss_name, hyper, data.x[va], data.y[va], config.batch_size, gradients,
-                                    geometry, seed)})
-    return TrackedRun(loss_name, pd.DataFrame(rows).assign(loss=loss_name), model)
+    va_all = torch.as_tensor(data.split.val, device=device)
+    va = va_all[:max_eval]
+    measured: set[int] = set()
+
+    def hook(epoch: int, model: ContrastiveModel) -> dict[str, float] | None:
+        if epoch % every and epoch != config.epochs:
+            return None
+        measured.add(epoch)
+        return _measure(model, loss_name, hyper, data.x[va], data.y[va], config.batch_size, gradients, geometry, seed)
+
+    generator = seed_everything(seed)
+    model, history = train_contrastive(loss_name, data.x[tr], data.y[tr], data.x[va_all], data.y[va_all], config,
+                                       generator, progress=False, on_epoch_end=hook)
+    history = history[history["epoch"].isin(measured)].reset_index(drop=True)
+    return TrackedRun(loss_name, history.assign(loss=loss_name), model)
 
 
 def track_losses(losses: list[str], data: PreparedData, config: TrainConfig, seed: int = 0, every: int = 1,

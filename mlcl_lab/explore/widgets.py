@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 import matplotlib.pyplot as plt
+from IPython.display import display
 
 from .playground import PlaygroundSettings, analyse, playground_losses, train_steps, with_changes
 from .plots_playground import plot_playground, plot_trajectory
@@ -67,7 +68,7 @@ class Playground:
         with self.figure:
             self.figure.clear_output(wait=True)
             fig = plot_playground(state)
-            plt.show(fig)
+            display(fig)
             plt.close(fig)
 
     def animate(self) -> None:
@@ -79,7 +80,7 @@ class Playground:
             with self.figure:
                 self.figure.clear_output(wait=True)
                 fig = plot_trajectory(frames[:k], values[:k], y, self.settings.loss, n_panels=min(k, 4))
-                plt.show(fig)
+                display(fig)
                 plt.close(fig)
         self.status.value = f"<b>{self.settings.loss}</b>: {self.steps} steps, loss {values[0]:.4f} → {values[-1]:.4f}"
 

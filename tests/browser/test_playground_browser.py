@@ -1,16 +1,20 @@
 """The loss playground in a real JupyterLab (headless Chromium driven by Playwright).
 
 Runs all cells, drags the temperature slider and checks that the rendered figure
-changed (image bytes and element screenshot). Screenshots go to a pytest tmp dir whose
-path is printed. CI=true: a missing Chromium/playwright is a failure, elsewhere a skip.
+changed (image bytes and element screenshot). Screenshots go to a new run folder
+``runs/browser/<timestamp-id>/`` of the checkout (or ``$MLCL_BROWSER_RUNS``), printed.
+CI=true: a missing Chromium/playwright is a failure, elsewhere a skip.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+
+from mlcl_lab.report.run_folder import new_run_folder
 
 from .lab_harness import CHROMIUM_ARGS, REPO_ROOT, JupyterLabServer, browser_tools_or_skip
 
@@ -26,9 +30,10 @@ def test_playground_slider_changes_the_figure(tmp_path: Path) -> None:
 
     from .lab_page import drag_slider, image_src, open_notebook, run_all_cells, screenshot, wait_image_change
 
-    root, work, shots = tmp_path / "root", tmp_path / "work", tmp_path / "screenshots"
-    for d in (root, work, shots):
+    root, work = tmp_path / "root", tmp_path / "work"
+    for d in (root, work):
         d.mkdir()
+    shots = new_run_folder(os.environ.get("MLCL_BROWSER_RUNS", REPO_ROOT / "runs" / "browser"))
     shutil.copy(NOTEBOOK, root / NOTEBOOK.name)
     print(f"\nbrowser screenshots: {shots}")
     with JupyterLabServer(root, work) as lab, sync_playwright() as p:
