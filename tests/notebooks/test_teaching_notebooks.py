@@ -55,6 +55,25 @@ def test_every_notebook_has_a_case_and_is_stored_without_outputs() -> None:
                 assert not cell.outputs and cell.execution_count is None, f"{name}: stored with outputs"
 
 
+def test_stored_notebooks_are_what_the_generator_writes() -> None:
+    import importlib.util
+    import sys
+
+    sys.path.insert(0, str(REPO / "tools"))
+    try:
+        spec = importlib.util.spec_from_file_location("make_notebooks", REPO / "tools" / "make_notebooks.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        from notebook_cells import NOTEBOOKS as cells
+    finally:
+        sys.path.remove(str(REPO / "tools"))
+    assert set(cells) == set(CASES)
+    for name, source in cells.items():
+        stored = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+        built = module.build(source)
+        assert [c.source for c in stored.cells] == [c.source for c in built.cells], f"{name}: regenerate it"
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_notebook_runs_with_tiny_parameters(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
