@@ -7,6 +7,7 @@ CUDA (paper.md §5.1). One view per sample, in-batch candidates, as in the autho
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 import torch
@@ -21,7 +22,11 @@ from .memory_queue import MemoryQueue, MomentumEncoder
 from .models import ContrastiveModel
 from .optim import make_optimizer
 
-__all__ = ["train_contrastive", "contrastive_loss_value"]
+__all__ = ["train_contrastive", "contrastive_loss_value", "EpochHook"]
+
+# Called as hook(epoch, model) at epoch 0 (before any step) and after every epoch; the
+# returned numbers become columns of that epoch's history row. (Used by mlcl_lab.explore.)
+EpochHook = Callable[[int, ContrastiveModel], Mapping[str, float] | None]
 
 
 def _loss_call(loss: nn.Module, model: ContrastiveModel, x: torch.Tensor, y: torch.Tensor,
@@ -59,6 +64,7 @@ def train_contrastive(
     config: TrainConfig,
     generator: torch.Generator,
     progress: bool = True,
+    on_epoch_end: EpochHook | None = None,
 ) -> tuple[ContrastiveModel, pd.DataFrame]:
     """Train with the contrastive loss ``loss_name``; return the model and its history.
 
@@ -96,6 +102,21 @@ def train_contrastive(
             queue.push(momentum(train_x[idx]).float(), y_float[idx])
 
     rows = []
+
+    def measure(epoch: int) -> dict[str, float]:
+        if on_epoch_end is None:
+            return {}
+        was = model.training
+        cuda = [device] if device.type == "cuda" else []
+        try:
+            with torch.random.fork_rng(devices=cuda):  # the hook cannot shift training's random draws
+                return dict(on_epoch_end(epoch, model) or {})
+        finally:
+            model.train(was)
+
+    if on_epoch_end is not None:
+        rows.append({"epoch": 0, "train_loss": float("nan"), "val_loss": float("nan"), "lr": float("nan"),
+                     "seconds": 0.0, **measure(0)})
     bar = tqdm(range(config.epochs), desc=f"{loss_name} (contrastive)", disable=not progress, leave=False)
     for epoch in bar:
         start = time.perf_counter()
@@ -103,6 +124,6 @@ def train_contrastive(
                                     epoch + 1, after_step=update_queue)
         val_loss = contrastive_loss_value(loss, model, val_x, val_y.float(), config.batch_size)
         rows.append({"epoch": epoch + 1, "train_loss": train_loss, "val_loss": val_loss,
-                     "lr": scheduler.get_last_lr()[0], "seconds": time.perf_counter() - start})
+                     "lr": scheduler.get_last_lr()[0], "seconds": time.perf_counter() - start, **measure(epoch + 1)})
         bar.set_postfix(loss=f"{train_loss:.4f}")
     return model, pd.DataFrame(rows)
