@@ -41,6 +41,10 @@ def _report(args: argparse.Namespace) -> int:
     from .report.grid import expand_grid, load_grid
     from .report.grid_report import resolve_grid, run_grid_report
 
+    if args.full:
+        if args.grid not in ("default", "full"):
+            raise SystemExit(f"--full and --grid {args.grid} contradict each other; give one of them")
+        args.grid = "full"
     spec = load_grid(resolve_grid(args.grid))
     for run in expand_grid(spec):
         _validate_names(argparse.Namespace(dataset=run.params["dataset"], losses=run.params["losses"], device=args.device))
@@ -83,9 +87,14 @@ def _validate_names(params: object) -> None:
     from .train.device import resolve_device
     from .train.loss_spec import parse_loss_spec
 
+    from .data.registry import get_entry
+
     datasets = available_datasets()
     if params.dataset not in datasets:  # type: ignore[attr-defined]
         raise SystemExit(f"unknown dataset {params.dataset!r}; valid datasets: {', '.join(sorted(datasets))}")  # type: ignore[attr-defined]
+    entry = get_entry(params.dataset)  # type: ignore[attr-defined]
+    if entry.kind == "installable" and not entry.is_available():
+        raise SystemExit(f"dataset {entry.name!r} is not installed on this machine; {entry.how_to_get}")
     for name in params.losses:  # type: ignore[attr-defined]
         try:
             parse_loss_spec(name)
@@ -133,7 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     rep = sub.add_parser("report", help="run a study grid with papermill (resumable) and build the report")
-    rep.add_argument("--grid", default="default", help="shipped grid name (default, full) or a grid YAML file")
+    rep.add_argument("--grid", default="default", help="shipped grid name (default, cpu, full) or a grid YAML file")
+    rep.add_argument("--full", action="store_true", help="the full study grid (same as --grid full; GPU recommended)")
     rep.add_argument("--out", default="runs", help="root folder; the grid's runs and reports go to <out>/<grid name>/")
     rep.add_argument("--jobs", type=int, default=None, help="parallel notebook processes (default: CPU cores up to 4, or one per GPU)")
     rep.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")

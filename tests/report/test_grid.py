@@ -47,10 +47,18 @@ def test_bad_grid_files_are_explained(tmp_path, text, message):
 
 
 def test_shipped_grids_parse():
-    for kind in ("default", "full"):
+    from mlcl_lab.data import available_datasets
+    from mlcl_lab.train.loss_spec import parse_loss_spec
+
+    for kind in ("default", "cpu", "full"):
         grid = load_grid(default_grid_path(kind))
-        assert expand_grid(grid)
-    with pytest.raises(ValueError, match="available: default, full"):
+        runs = expand_grid(grid)
+        assert len(runs) == len(grid.datasets) * len(grid.losses) * len(grid.seeds) * len(grid.train_fractions)
+        assert set(grid.datasets) <= set(available_datasets())
+        for name in grid.losses:
+            parse_loss_spec(name)  # raises on an unknown loss
+        assert len(grid.seeds) >= 3, "the report's mean ± std needs at least 3 seeds"
+    with pytest.raises(ValueError, match="available: cpu, default, full"):
         default_grid_path("nope")
 
 
