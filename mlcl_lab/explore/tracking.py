@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ..losses import loss_kind
 from ..train.batching import encode
 from ..train.config import TrainConfig
 from ..train.contrastive import train_contrastive
@@ -21,7 +22,6 @@ from ..train.device import seed_everything
 from ..train.models import ContrastiveModel
 from ..train.representation import representation_metrics
 from ..train.study import PreparedData
-from ..losses import loss_kind
 from .gradient_share import positive_repulsion_share
 
 __all__ = ["TrackedRun", "train_tracked", "track_losses", "embed_split", "prototypes_of"]
