@@ -76,3 +76,12 @@ def test_without_retry_an_earlier_failure_is_reported_not_dropped(tmp_path):
     assert outcome.executed == [] and outcome.skipped == []
     assert "not retried" in outcome.failed[run.name]
     assert not (attempt.parent / "attempt-2").exists()
+
+
+def test_the_documented_result_grids_parse():
+    from pathlib import Path
+
+    files = sorted((Path(__file__).resolve().parents[2] / "docs" / "results").glob("*/grid.yaml"))
+    assert files, "docs/results holds the grid files of the documented results"
+    for path in files:
+        assert expand_grid(load_grid(path))
