@@ -12,7 +12,8 @@ puts its mass** (σ), and each point's gradient split into the three components 
 attraction to positives, repulsion from negatives, and the **repulsion between positives** that appears
 whenever a positive already holds more softmax mass than its target weight (σ > w). REG (§3.10) removes
 exactly that third component. Move the sliders: the figure updates live. "Train a few steps" animates how
-the points move. Run by papermill (no widgets), the notebook draws the same figures statically.
+the points move. With `interactive = False` (batch runs with papermill, which has no live front-end) the
+notebook draws the same figures statically.
 """),
     ("parameters", """
 loss = "base"            # any contrastive loss of mlcl_lab.losses

@@ -57,9 +57,9 @@ def test_partial_overlap_creates_positive_repulsion_that_reg_removes() -> None:
 
 def test_hyper_parameters_go_only_to_losses_that_take_them() -> None:
     settings = PlaygroundSettings(loss="base", temperature=0.3, alpha=0.7, beta=0.2)
-    assert loss_hyper(settings) == {"temperature": 0.3, **{k: v for k, v in (("alpha", 0.7), ("beta", 0.2))
-                                                           if k in loss_class("base").HYPER}}
-    assert "alpha" in loss_hyper(with_changes(settings, loss="reg"))
+    assert loss_hyper(settings) == {"temperature": 0.3}  # base has neither an overlap exponent nor a β
+    assert loss_hyper(with_changes(settings, loss="reg")) == {"temperature": 0.3, "alpha": 0.7}
+    assert loss_hyper(with_changes(settings, loss="msc"))["beta"] == 0.2
     with pytest.raises(ValueError, match="unknown contrastive loss 'bce'"):
         PlaygroundSettings(loss="bce")
 
