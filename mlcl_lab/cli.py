@@ -163,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     stu.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
     stu.add_argument("--umap-backend", default="auto")
     stu.add_argument("--out", default="runs", help="folder that receives the new run folder")
-    stu.add_argument("--notebook", default=None, help="notebook to run (default: notebooks/study.ipynb)")
+    stu.add_argument("--notebook", default=None, help="notebook to run (default: notebooks/study.py)")
     stu.add_argument("--kernel", default=None, help="Jupyter kernel name (default: mlcl-lab if installed, else python3)")
     stu.set_defaults(func=_study)
 

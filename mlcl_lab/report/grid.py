@@ -33,7 +33,7 @@ class GridSpec:
     seeds: tuple[int, ...]
     train_fractions: tuple[float, ...] = (1.0,)
     parameters: dict[str, Any] = field(default_factory=dict)
-    notebook: str = "study.ipynb"
+    notebook: str = "study.py"
     description: str = ""
 
 
@@ -95,7 +95,7 @@ def load_grid(path: str | Path) -> GridSpec:
         seeds=_as_tuple(raw["seeds"], "seeds", int),
         train_fractions=fractions,
         parameters=dict(parameters),
-        notebook=str(raw.get("notebook", "study.ipynb")),
+        notebook=str(raw.get("notebook", "study.py")),
         description=str(raw.get("description", "")),
     )
 

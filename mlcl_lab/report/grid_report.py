@@ -13,7 +13,7 @@ from .run_folder import new_run_folder
 
 __all__ = ["GridReport", "resolve_grid", "run_grid_report", "export_html"]
 
-REPORT_NOTEBOOK = "report.ipynb"
+REPORT_NOTEBOOK = "report.py"
 
 
 @dataclass

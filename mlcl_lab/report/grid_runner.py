@@ -18,7 +18,7 @@ import yaml
 from tqdm.auto import tqdm
 
 from .grid import GridSpec, RunSpec, expand_grid
-from .notebooks import default_kernel, notebooks_dir
+from .notebooks import default_kernel, materialise_notebook, notebook_source
 from .run_folder import write_json
 
 __all__ = ["GridOutcome", "run_grid", "run_state", "finished_attempt", "STATUS_FILE"]
@@ -85,14 +85,18 @@ def _execute(run: RunSpec, attempt: Path, notebook: Path, kernel: str, device: s
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as handle:
         yaml.safe_dump(params, handle)
         params_file = handle.name
+    source_dir = tempfile.mkdtemp()
+    source = materialise_notebook(notebook, Path(source_dir) / f"{notebook.stem}.ipynb")
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "papermill", str(notebook), str(attempt / notebook.name),
+            [sys.executable, "-m", "papermill", str(source), str(attempt / source.name),
              "-f", params_file, "-k", kernel, "--cwd", str(attempt), "--no-progress-bar"],
             capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)},
         )
     finally:
         Path(params_file).unlink(missing_ok=True)
+        source.unlink(missing_ok=True)
+        Path(source_dir).rmdir()
     seconds = time.perf_counter() - start
     (attempt / "papermill.log").write_text(proc.stdout + proc.stderr)
     ok = proc.returncode == 0
@@ -126,9 +130,7 @@ def run_grid(grid: GridSpec, grid_dir: str | Path, jobs: int = 1, device: str = 
     """
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs}")
-    notebook = notebooks_dir() / grid.notebook if not Path(grid.notebook).is_absolute() else Path(grid.notebook)
-    if not notebook.is_file():
-        raise FileNotFoundError(f"grid notebook {notebook} does not exist")
+    notebook = notebook_source(grid.notebook)
     kernel = kernel_name or default_kernel()
     devices = _devices(device, jobs)
     threads = max(1, (os.cpu_count() or 1) // jobs)  # CPU threads per kernel, so parallel jobs do not oversubscribe

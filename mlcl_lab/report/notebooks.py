@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["NotebookOutcome", "execute_notebook", "notebooks_dir", "default_kernel"]
+__all__ = ["NotebookOutcome", "execute_notebook", "notebooks_dir", "default_kernel", "notebook_source", "materialise_notebook"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,34 @@ def notebooks_dir() -> Path:
             f"notebooks folder not found at {path}; install mlcl-lab from a clone with `pip install -e .`"
         )
     return path
+
+
+def notebook_source(name: str | Path) -> Path:
+    """The jupytext source of a notebook: ``study``, ``study.py`` or the legacy ``study.ipynb``
+    name resolve to ``notebooks/study.py``; any other existing path is returned as is."""
+    path = Path(name)
+    if path.is_file():
+        return path
+    if path.parent == Path("."):
+        candidate = notebooks_dir() / f"{path.stem}.py"
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(f"notebook {name} not found (looked for {path} and notebooks/{path.stem}.py)")
+
+
+def materialise_notebook(source: str | Path, target: str | Path) -> Path:
+    """Write the ``.ipynb`` that papermill executes from a jupytext ``.py`` source (an
+    ``.ipynb`` source is copied). The target must not exist."""
+    import jupytext
+    import nbformat
+
+    source, target = Path(source), Path(target)
+    if target.exists():
+        raise FileExistsError(f"{target} already exists; notebooks are never overwritten")
+    nb = jupytext.read(source) if source.suffix == ".py" else nbformat.read(source, as_version=4)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, target)
+    return target
 
 
 def default_kernel() -> str:
@@ -49,14 +77,21 @@ def execute_notebook(
     the outcome (``ok=False`` and the error's first lines), never raised or hidden.
     An existing executed copy is never overwritten.
     """
-    import papermill as pm
+    import tempfile
 
-    source = Path(notebook)
-    if not source.is_file():
-        raise FileNotFoundError(f"notebook {source} does not exist")
-    target = Path(out_dir) / source.name
+    source = notebook_source(notebook)
+    target = Path(out_dir) / f"{source.stem}.ipynb"
     if target.exists():
         raise FileExistsError(f"{target} already exists; executed notebooks are never overwritten")
+    with tempfile.TemporaryDirectory() as tmp:
+        return _execute(materialise_notebook(source, Path(tmp) / target.name), target, parameters, out_dir,
+                        kernel_name, log_output)
+
+
+def _execute(source: Path, target: Path, parameters: dict[str, Any], out_dir: str | Path, kernel_name: str | None,
+             log_output: bool) -> NotebookOutcome:
+    import papermill as pm
+
     try:
         pm.execute_notebook(
             str(source),

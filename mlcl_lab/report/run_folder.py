@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from .. import files
+from ..files import to_jsonable
 
 __all__ = ["new_run_folder", "write_json", "to_jsonable"]
 
@@ -33,27 +33,6 @@ def new_run_folder(root: str | Path, prefix: str = "") -> Path:
     raise RuntimeError(f"could not create a new run folder under {root}")
 
 
-def to_jsonable(value: Any) -> Any:
-    """Convert numpy scalars/arrays, tuples and paths to JSON types; float NaN becomes null."""
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return to_jsonable(value.tolist())
-    if isinstance(value, np.generic):
-        return to_jsonable(value.item())
-    if isinstance(value, float) and value != value:
-        return None
-    if isinstance(value, Path):
-        return str(value)
-    return value
-
-
 def write_json(path: str | Path, payload: Any, overwrite: bool = False) -> Path:
-    """Write ``payload`` as indented JSON; refuse to replace an existing file unless asked."""
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} already exists; run outputs are never overwritten")
-    path.write_text(json.dumps(to_jsonable(payload), indent=2, sort_keys=True) + "\n")
-    return path
+    """Write ``payload`` as indented JSON, atomically; refuse to replace an existing file unless asked."""
+    return files.write_json(path, payload, overwrite=overwrite)

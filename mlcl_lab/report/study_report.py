@@ -11,14 +11,14 @@ from .run_folder import new_run_folder
 
 __all__ = ["StudyParameters", "run_study_report", "DEFAULT_LOSSES", "STUDY_NOTEBOOK"]
 
-STUDY_NOTEBOOK = "study.ipynb"
+STUDY_NOTEBOOK = "study.py"
 #: The default study: the BCE baseline next to the contrastive losses of the paper.
 DEFAULT_LOSSES = ("bce", "base")
 
 
 @dataclass
 class StudyParameters:
-    """The papermill parameters of ``notebooks/study.ipynb`` (names match its parameters cell)."""
+    """The papermill parameters of ``notebooks/study.py`` (names match its parameters cell)."""
 
     dataset: str = "yeast"
     losses: list[str] = field(default_factory=lambda: list(DEFAULT_LOSSES))

@@ -20,7 +20,7 @@ from .lab_harness import CHROMIUM_ARGS, REPO_ROOT, JupyterLabServer, browser_too
 
 pytestmark = pytest.mark.browser
 
-NOTEBOOK = REPO_ROOT / "notebooks" / "loss_playground.ipynb"
+NOTEBOOK = REPO_ROOT / "notebooks" / "loss_playground.py"
 FIGURE = ".mlcl-playground-figure"
 
 

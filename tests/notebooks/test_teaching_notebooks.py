@@ -11,9 +11,12 @@ import json
 import os
 from pathlib import Path
 
+import jupytext
 import nbformat
 import papermill as pm
 import pytest
+
+from mlcl_lab.report.notebooks import materialise_notebook
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = REPO / "notebooks"
@@ -42,10 +45,10 @@ EXPECTED_FIGURES = {
 
 
 def test_every_notebook_has_a_case_and_is_stored_without_outputs() -> None:
-    mine = {p.stem for p in NOTEBOOKS.glob("*.ipynb")} - {"study", "report"}
+    mine = {p.stem for p in NOTEBOOKS.glob("*.py")} - {"study", "report"}
     assert mine == set(CASES)
     for name in CASES:
-        nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+        nb = jupytext.read(NOTEBOOKS / f"{name}.py")
         tagged = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
         assert len(tagged) == 1, f"{name}: exactly one parameters cell"
         assert nb.cells[0].cell_type == "markdown" and nb.cells[-1].cell_type == "markdown"
@@ -53,25 +56,6 @@ def test_every_notebook_has_a_case_and_is_stored_without_outputs() -> None:
         for cell in nb.cells:
             if cell.cell_type == "code":
                 assert not cell.outputs and cell.execution_count is None, f"{name}: stored with outputs"
-
-
-def test_stored_notebooks_are_what_the_generator_writes() -> None:
-    import importlib.util
-    import sys
-
-    sys.path.insert(0, str(REPO / "tools"))
-    try:
-        spec = importlib.util.spec_from_file_location("make_notebooks", REPO / "tools" / "make_notebooks.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        from notebook_cells import NOTEBOOKS as cells
-    finally:
-        sys.path.remove(str(REPO / "tools"))
-    assert set(cells) == set(CASES)
-    for name, source in cells.items():
-        stored = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
-        built = module.build(source)
-        assert [c.source for c in stored.cells] == [c.source for c in built.cells], f"{name}: regenerate it"
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -83,7 +67,8 @@ def test_notebook_runs_with_tiny_parameters(name: str, tmp_path: Path, monkeypat
     if name != "loss_playground":
         params["out_dir"] = str(run)
     executed = tmp_path / f"{name}.executed.ipynb"
-    pm.execute_notebook(str(NOTEBOOKS / f"{name}.ipynb"), str(executed), parameters=params, kernel_name="python3",
+    source = materialise_notebook(NOTEBOOKS / f"{name}.py", tmp_path / f"{name}.ipynb")
+    pm.execute_notebook(str(source), str(executed), parameters=params, kernel_name="python3",
                         cwd=str(tmp_path), progress_bar=False)
     nb = nbformat.read(executed, as_version=4)
     images = sum("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
