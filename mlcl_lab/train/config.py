@@ -6,9 +6,11 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ProbeConfig", "TrainConfig", "PROBE_VARIANTS"]
+__all__ = ["ProbeConfig", "TrainConfig", "PROBE_VARIANTS", "POOLINGS", "AUGMENTATIONS"]
 
 PROBE_VARIANTS = ("correct", "as_coded")
+POOLINGS = ("cls", "mean")
+AUGMENTATIONS = ("none", "randaugment", "strong")
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,17 @@ class TrainConfig:
     weight_decay: float = 1e-4
     warmup_fraction: float = 0.05
     grad_clip: float = 1.0
-    encoder: str = "auto"               # "auto" | "mlp" | "cnn" | "resnet18" | "resnet34"
+    encoder: str = "auto"               # "auto" | "mlp" | "cnn" | "resnet18..101" | "hf:<local dir>"
     encoder_weights: str | None = None  # local torchvision checkpoint for the ResNets
+    freeze_backbone: bool = False       # True: the encoder's weights are not trained (frozen features)
+    backbone_lr: float | None = None    # learning rate of the encoder (None: ``lr``); heads use ``lr``
+    pooling: str = "cls"                # Hugging Face text encoders: "cls" | "mean"
+    max_len: int = 300                  # Hugging Face text encoders: tokens per text (paper 2: 300)
+    gradient_checkpointing: bool = False  # Hugging Face text encoders: trade compute for memory
+    augment: str = "none"               # image datasets: "none" | "randaugment" (2, 9) | "strong" (3, 15)
+    image_size: int = 224               # image datasets decoded from files: side of the square crop
+    num_workers: int = 0                # streaming datasets: DataLoader worker processes
+    max_steps: int | None = None        # training budget in optimiser steps (None: ``epochs`` full epochs)
     hidden_dim: int = 256
     depth: int = 2
     dropout: float = 0.1
@@ -91,6 +102,20 @@ class TrainConfig:
         if not isinstance(self.loss_options, dict) or not all(isinstance(v, dict) for v in self.loss_options.values()):
             raise ValueError("loss_options must map a loss name to a dict of its hyper-parameters, "
                              "e.g. {'reg': {'alpha': 0.5}}")
+        if self.backbone_lr is not None and not self.backbone_lr > 0:
+            raise ValueError(f"backbone_lr must be > 0 or None, got {self.backbone_lr}")
+        if self.pooling not in POOLINGS:
+            raise ValueError(f"unknown pooling {self.pooling!r}; valid poolings: {', '.join(POOLINGS)}")
+        if self.max_len < 2:
+            raise ValueError(f"max_len must be >= 2 tokens, got {self.max_len}")
+        if self.augment not in AUGMENTATIONS:
+            raise ValueError(f"unknown augment {self.augment!r}; valid augmentations: {', '.join(AUGMENTATIONS)}")
+        if self.image_size < 8:
+            raise ValueError(f"image_size must be >= 8 pixels, got {self.image_size}")
+        if self.num_workers < 0:
+            raise ValueError(f"num_workers must be >= 0, got {self.num_workers}")
+        if self.max_steps is not None and self.max_steps < 1:
+            raise ValueError(f"max_steps must be >= 1 or None, got {self.max_steps}")
         if self.queue_size < 0:
             raise ValueError(f"queue_size must be >= 0, got {self.queue_size}")
         if not 0.0 <= self.momentum < 1.0:

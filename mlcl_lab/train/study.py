@@ -5,7 +5,6 @@ This is the function the study notebook calls; every number in a report comes fr
 
 from __future__ import annotations
 
-import platform
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,7 +18,8 @@ from ..metrics import classification_metrics, tune_thresholds
 from .batching import encode
 from .config import TrainConfig
 from .contrastive import train_contrastive
-from .device import resolve_device, seed_everything
+from ..runtime import environment_info, resolve_device
+from .device import seed_everything
 from .loss_spec import parse_loss_spec
 from .probe import fit_linear_probe
 from .representation import representation_metrics
@@ -52,6 +52,7 @@ class RunResult:
     seconds: float
     extra: dict[str, object] = field(default_factory=dict)
     model: torch.nn.Module | None = None  # stage-1 model (contrastive) or the whole model (supervised)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase of this run
 
 
 @dataclass
@@ -76,24 +77,6 @@ class StudyResult:
         """Per-epoch history of every run, with loss and seed columns."""
         frames = [r.history.assign(loss=r.loss, seed=r.seed) for r in self.runs]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-
-def environment_info(device: torch.device) -> dict[str, str]:
-    """Software versions and device, recorded with every run."""
-    import sklearn
-
-    info = {
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "numpy": np.__version__,
-        "pandas": pd.__version__,
-        "scikit-learn": sklearn.__version__,
-        "platform": platform.platform(),
-        "device": str(device),
-    }
-    if device.type == "cuda":
-        info["gpu"] = torch.cuda.get_device_name(device)
-    return info
 
 
 def prepare_inputs(
