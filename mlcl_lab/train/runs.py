@@ -1,0 +1,164 @@
+"""One run of a study, by kind: contrastive + probe, supervised, or pre-training then fine-tuning.
+
+:func:`run_one` parses the loss name and dispatches to one function per kind
+(:data:`RUN_KINDS`). Each kind trains (phase ``stage1``), produces validation and test
+scores and the test features (``probe`` for the contrastive kind), then the shared
+:func:`finish_run` computes the metrics (``evaluation``) and the geometry
+(``representation``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..metrics import classification_metrics, tune_thresholds
+from .batching import encode
+from .config import TrainConfig
+from .contrastive import train_contrastive
+from .device import seed_everything
+from .loop import StageData
+from .loss_spec import LossSpec, parse_loss_spec
+from .prepared import PreparedData
+from .probe import fit_linear_probe
+from .representation import representation_metrics
+from .supervised import train_supervised
+from .timings import Timings
+
+__all__ = ["RunResult", "Scored", "run_one", "run_contrastive", "run_supervised", "run_finetuned", "RUN_KINDS",
+           "finish_run"]
+
+
+@dataclass
+class RunResult:
+    """Everything one (loss, seed) run produced."""
+
+    loss: str
+    kind: str
+    seed: int
+    metrics: dict[str, float]
+    history: pd.DataFrame
+    test_features: np.ndarray       # (N_test, h) frozen encoder features
+    test_scores: np.ndarray         # (N_test, L) probabilities
+    seconds: float
+    extra: dict[str, object] = field(default_factory=dict)
+    model: torch.nn.Module | None = None  # stage-1 model (contrastive) or the whole model (supervised)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase of this run
+
+
+@dataclass
+class Scored:
+    """What a trained run hands to the evaluation: scores (N, L) of the validation and
+    test rows, the test features (N_test, h), the model, the history and run extras."""
+
+    val_scores: torch.Tensor
+    test_scores: torch.Tensor
+    test_features: torch.Tensor
+    model: torch.nn.Module
+    history: pd.DataFrame
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def _stage_data(data: PreparedData, generator: torch.Generator) -> StageData:
+    return StageData(data.part("train"), data.part("val"), generator)
+
+
+def run_contrastive(data: PreparedData, spec: LossSpec, config: TrainConfig, generator: torch.Generator,
+                    timings: Timings, seed: int, progress: bool) -> Scored:
+    """Stage 1 with the contrastive loss, then the linear probe on frozen encoder features."""
+    with timings.phase("stage1"):
+        model, history = train_contrastive(spec.pretrain, _stage_data(data, generator), config, progress)
+    with timings.phase("probe"):
+        feats = {k: encode(model.encoder, data.part(k)) for k in ("train", "val", "test")}
+        probe = fit_linear_probe(feats["train"], data.label_tensor("train"), feats["val"], data.label_tensor("val"),
+                                 config.probe, seed=seed)
+        scores = probe.probe.predict_proba(feats["test"])
+        val_scores = probe.probe.predict_proba(feats["val"])
+    return Scored(val_scores, scores, feats["test"], model, history.assign(stage="contrastive"),
+                  {"probe_chosen": probe.chosen.tolist()})
+
+
+def _supervised(data: PreparedData, loss_name: str, config: TrainConfig, generator: torch.Generator,
+                progress: bool, init_encoder: torch.nn.Module | None) -> Scored:
+    model, history = train_supervised(loss_name, _stage_data(data, generator), config, progress,
+                                      init_encoder=init_encoder)
+    extra: dict[str, object] = {"best_epoch": int(history.loc[history["best"], "epoch"].iloc[0])}
+    scores = torch.sigmoid(encode(model, data.part("test")))
+    val_scores = torch.sigmoid(encode(model, data.part("val")))
+    return Scored(val_scores, scores, encode(model.encoder, data.part("test")), model, history, extra)
+
+
+def run_supervised(data: PreparedData, spec: LossSpec, config: TrainConfig, generator: torch.Generator,
+                   timings: Timings, seed: int, progress: bool) -> Scored:
+    """The supervised loss end to end; the best validation epoch is kept."""
+    with timings.phase("stage1"):
+        return _supervised(data, spec.supervised, config, generator, progress, None)
+
+
+def run_finetuned(data: PreparedData, spec: LossSpec, config: TrainConfig, generator: torch.Generator,
+                  timings: Timings, seed: int, progress: bool) -> Scored:
+    """Contrastive pre-training, then the pre-trained encoder fine-tuned end to end with the
+    supervised loss (paper 2's variant); the history holds both stages."""
+    with timings.phase("stage1"):
+        pretrained, pre_history = train_contrastive(spec.pretrain, _stage_data(data, generator), config, progress)
+        scored = _supervised(data, spec.supervised, config, generator, progress, pretrained.encoder)
+    scored.history = pd.concat([pre_history.assign(stage="contrastive"), scored.history.assign(stage="finetune")],
+                               ignore_index=True)
+    return scored
+
+
+RunKind = Callable[[PreparedData, LossSpec, TrainConfig, torch.Generator, Timings, int, bool], Scored]
+
+#: One function per kind of run (``LossSpec.kind``).
+RUN_KINDS: dict[str, RunKind] = {"contrastive": run_contrastive, "supervised": run_supervised,
+                                 "finetuned": run_finetuned}
+
+
+def finish_run(data: PreparedData, scored: Scored, config: TrainConfig, timings: Timings, seed: int,
+               geometry: bool) -> tuple[dict[str, float], dict[str, object], np.ndarray, np.ndarray]:
+    """Metrics of the test scores (threshold fixed, or tuned per label on validation),
+    and the geometry of the test features; returns (metrics, extra, scores, features)."""
+    extra = dict(scored.extra)
+    y_test = data.labels_of("test")
+    with timings.phase("evaluation"):
+        scores_np = scored.test_scores.cpu().numpy().astype(np.float64)
+        threshold: float | np.ndarray = config.probe.threshold
+        if config.probe.per_label_thresholds:
+            threshold = tune_thresholds(data.labels_of("val"), scored.val_scores.cpu().numpy().astype(np.float64),
+                                        default=config.probe.threshold)
+            extra["thresholds"] = threshold.tolist()
+        metrics = classification_metrics(y_test, scores_np, threshold=threshold)
+        features_np = scored.test_features.cpu().numpy()
+    if geometry:
+        with timings.phase("representation"):
+            extra["geometry"] = representation_metrics(features_np, y_test, seed=seed)
+    return {k: float(v) for k, v in metrics.items()}, extra, scores_np, features_np
+
+
+def run_one(data: PreparedData, loss_name: str, seed: int, config: TrainConfig, progress: bool = True,
+            geometry: bool = True) -> RunResult:
+    """Train and evaluate one run on the test split.
+
+    * contrastive: stage 1, then the linear probe on frozen encoder features;
+    * supervised: end to end, best validation epoch;
+    * ``<contrastive>+<supervised>`` (e.g. ``reg+bce``): stage 1, then fine-tuning of the
+      pre-trained encoder end to end with the supervised loss (paper 2's variant).
+
+    With ``geometry`` the representation metrics of the test features are recorded in
+    ``extra["geometry"]``. ``timings`` holds the seconds of every phase (the data's
+    ``split``/``inputs`` included as recorded in ``data.timings``).
+    """
+    spec = parse_loss_spec(loss_name)
+    start = time.perf_counter()
+    generator = seed_everything(seed)
+    timings = Timings(getattr(data.source, "device", None))
+    timings.update(data.timings)
+    scored = RUN_KINDS[spec.kind](data, spec, config, generator, timings, seed, progress)
+    metrics, extra, scores_np, features_np = finish_run(data, scored, config, timings, seed, geometry)
+    return RunResult(loss_name, spec.kind, int(seed), metrics, scored.history, features_np, scores_np,
+                     time.perf_counter() - start, extra, scored.model, timings.filled())
