@@ -19,9 +19,11 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from .adamw import AdamW
 from .batching import autocast_for
 from .config import TrainConfig
 from .optim import make_optimizer
+from .schedule import LambdaSchedule
 from .sources import Batch, BatchSource
 
 __all__ = ["Stage", "StageData", "make_stage", "train_epoch", "fit", "CHECK_EVERY"]
@@ -49,8 +51,8 @@ class Stage:
     """
 
     model: nn.Module
-    optimizer: torch.optim.Optimizer
-    scheduler: torch.optim.lr_scheduler.LambdaLR
+    optimizer: AdamW
+    scheduler: LambdaSchedule
     config: TrainConfig
     label: str  # the loss name, for messages
     steps_per_epoch: int

@@ -15,6 +15,7 @@ import torch
 from torch.nn import functional as F
 
 from ..models.probe import LinearProbe
+from .adamw import AdamW
 from .config import ProbeConfig
 from .schedule import linear_decay
 from .selection import per_label_f1
@@ -73,7 +74,7 @@ def fit_linear_probe(
         {"params": [weights[k], biases[k]], "lr": grid[k // h][0], "weight_decay": grid[k // h][1]}
         for k in range(g * h)
     ]
-    optimizer = torch.optim.AdamW(groups)
+    optimizer = AdamW(groups, lr=grid[0][0])
     batch = min(config.batch_size, n)
     steps_per_epoch = n // batch  # incomplete last batch dropped, as in the study
     scheduler = linear_decay(optimizer, config.epochs * steps_per_epoch)
