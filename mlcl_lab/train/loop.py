@@ -26,11 +26,23 @@ from .optim import make_optimizer
 from .schedule import LambdaSchedule
 from .sources import Batch, BatchSource
 
-__all__ = ["Stage", "StageData", "make_stage", "train_epoch", "fit", "CHECK_EVERY"]
+__all__ = ["Stage", "StageData", "make_stage", "train_epoch", "fit", "step_loss_options", "CHECK_EVERY"]
 
 #: Steps between two reads of the running loss sum (the non-finite check): one host-device
 #: synchronisation per CHECK_EVERY steps instead of one per step.
 CHECK_EVERY = 50
+
+
+def step_loss_options(device: torch.device | None) -> dict[str, bool]:
+    """Loss options of a training step on ``device``: on CUDA ``validate=False``.
+
+    A loss's input checks (finite embeddings, 0/1 labels) each read a device value back,
+    i.e. wait for the GPU at every step; there the loop's own non-finite check covers
+    the embeddings (a NaN embedding gives a NaN loss) and the labels were checked when
+    the data was loaded. On the CPU the checks cost nothing noticeable and stay on.
+    A ``validate`` in ``TrainConfig.loss_options`` wins.
+    """
+    return {"validate": False} if device is not None and torch.device(device).type == "cuda" else {}
 
 
 @dataclass

@@ -149,3 +149,17 @@ def test_every_phase_is_timed_and_the_preparation_is_shared_between_runs():
     study = run_study(ds, ["base", "bce"], [0, 1], CFG, progress=False, geometry=False)
     shares = [r.timings["split"] for r in study.runs]
     assert len(set(shares)) == 1 and shares[0] > 0  # an even share of one preparation
+
+
+def test_losses_skip_their_synchronising_input_checks_on_cuda_only():
+    from mlcl_lab.train.contrastive import contrastive_loss
+    from mlcl_lab.train.loop import step_loss_options
+    from mlcl_lab.train.supervised import supervised_loss
+
+    assert step_loss_options(torch.device("cuda")) == {"validate": False}
+    assert step_loss_options(torch.device("cpu")) == {} and step_loss_options(None) == {}
+    assert contrastive_loss("base", CFG, torch.device("cuda")).hp["validate"] is False
+    assert contrastive_loss("base", CFG, torch.device("cpu")).hp["validate"] is True
+    assert supervised_loss("bce", CFG, torch.device("cuda")).hp["validate"] is False
+    explicit = TrainConfig(**{**CFG.to_dict(), "loss_options": {"base": {"validate": True}}, "probe": CFG.probe})
+    assert contrastive_loss("base", explicit, torch.device("cuda")).hp["validate"] is True
