@@ -70,9 +70,12 @@ def fit_linear_probe(
 
     weights = [torch.nn.Parameter(w.to(device)) for w in _xavier(g * h, f, l, gen)]
     biases = [torch.nn.Parameter(torch.zeros(l, device=device)) for _ in range(g * h)]
+    # one AdamW group per grid point (its h heads); the update is per tensor, so grouping
+    # changes no number, only the number of optimiser calls per step (g instead of g * h)
     groups = [
-        {"params": [weights[k], biases[k]], "lr": grid[k // h][0], "weight_decay": grid[k // h][1]}
-        for k in range(g * h)
+        {"params": [t for k in range(j * h, (j + 1) * h) for t in (weights[k], biases[k])],
+         "lr": grid[j][0], "weight_decay": grid[j][1]}
+        for j in range(g)
     ]
     optimizer = AdamW(groups, lr=grid[0][0])
     batch = min(config.batch_size, n)
