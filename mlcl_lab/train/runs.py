@@ -30,7 +30,7 @@ from .representation import representation_metrics
 from .supervised import train_supervised
 from .timings import Timings
 
-__all__ = ["RunResult", "Scored", "run_one", "run_contrastive", "run_supervised", "run_finetuned", "RUN_KINDS",
+__all__ = ["RunResult", "RunContext", "Scored", "run_one", "run_contrastive", "run_supervised", "run_finetuned", "RUN_KINDS",
            "finish_run"]
 
 
@@ -64,65 +64,73 @@ class Scored:
     extra: dict[str, object] = field(default_factory=dict)
 
 
-def _stage_data(data: PreparedData, generator: torch.Generator) -> StageData:
-    return StageData(data.part("train"), data.part("val"), generator)
+@dataclass
+class RunContext:
+    """What every kind of run reads: the study's data, the configuration, the run's seed
+    with its data-order generator, the phase timer and whether to show progress bars."""
+
+    data: PreparedData
+    config: TrainConfig
+    seed: int
+    generator: torch.Generator
+    timings: Timings
+    progress: bool = True
+
+    def stage_data(self) -> StageData:
+        """The training and validation sources of a stage, with the run's data order."""
+        return StageData(self.data.part("train"), self.data.part("val"), self.generator)
 
 
-def run_contrastive(data: PreparedData, spec: LossSpec, config: TrainConfig, generator: torch.Generator,
-                    timings: Timings, seed: int, progress: bool) -> Scored:
+def run_contrastive(run: RunContext, spec: LossSpec) -> Scored:
     """Stage 1 with the contrastive loss, then the linear probe on frozen encoder features."""
-    with timings.phase("stage1"):
-        model, history = train_contrastive(spec.pretrain, _stage_data(data, generator), config, progress)
-    with timings.phase("probe"):
+    data = run.data
+    with run.timings.phase("stage1"):
+        model, history = train_contrastive(spec.pretrain, run.stage_data(), run.config, run.progress)
+    with run.timings.phase("probe"):
         feats = {k: encode(model.encoder, data.part(k)) for k in ("train", "val", "test")}
         probe = fit_linear_probe(feats["train"], data.label_tensor("train"), feats["val"], data.label_tensor("val"),
-                                 config.probe, seed=seed)
+                                 run.config.probe, seed=run.seed)
         scores = probe.probe.predict_proba(feats["test"])
         val_scores = probe.probe.predict_proba(feats["val"])
     return Scored(val_scores, scores, feats["test"], model, history.assign(stage="contrastive"),
                   {"probe_chosen": probe.chosen.tolist()})
 
 
-def _supervised(data: PreparedData, loss_name: str, config: TrainConfig, generator: torch.Generator,
-                progress: bool, init_encoder: torch.nn.Module | None) -> Scored:
-    model, history = train_supervised(loss_name, _stage_data(data, generator), config, progress,
-                                      init_encoder=init_encoder)
+def _supervised(run: RunContext, loss_name: str, init_encoder: torch.nn.Module | None) -> Scored:
+    model, history = train_supervised(loss_name, run.stage_data(), run.config, run.progress, init_encoder=init_encoder)
     extra: dict[str, object] = {"best_epoch": int(history.loc[history["best"], "epoch"].iloc[0])}
-    scores = torch.sigmoid(encode(model, data.part("test")))
-    val_scores = torch.sigmoid(encode(model, data.part("val")))
-    return Scored(val_scores, scores, encode(model.encoder, data.part("test")), model, history, extra)
+    scores = torch.sigmoid(encode(model, run.data.part("test")))
+    val_scores = torch.sigmoid(encode(model, run.data.part("val")))
+    return Scored(val_scores, scores, encode(model.encoder, run.data.part("test")), model, history, extra)
 
 
-def run_supervised(data: PreparedData, spec: LossSpec, config: TrainConfig, generator: torch.Generator,
-                   timings: Timings, seed: int, progress: bool) -> Scored:
+def run_supervised(run: RunContext, spec: LossSpec) -> Scored:
     """The supervised loss end to end; the best validation epoch is kept."""
-    with timings.phase("stage1"):
-        return _supervised(data, spec.supervised, config, generator, progress, None)
+    with run.timings.phase("stage1"):
+        return _supervised(run, spec.supervised, None)
 
 
-def run_finetuned(data: PreparedData, spec: LossSpec, config: TrainConfig, generator: torch.Generator,
-                  timings: Timings, seed: int, progress: bool) -> Scored:
+def run_finetuned(run: RunContext, spec: LossSpec) -> Scored:
     """Contrastive pre-training, then the pre-trained encoder fine-tuned end to end with the
     supervised loss (paper 2's variant); the history holds both stages."""
-    with timings.phase("stage1"):
-        pretrained, pre_history = train_contrastive(spec.pretrain, _stage_data(data, generator), config, progress)
-        scored = _supervised(data, spec.supervised, config, generator, progress, pretrained.encoder)
+    with run.timings.phase("stage1"):
+        pretrained, pre_history = train_contrastive(spec.pretrain, run.stage_data(), run.config, run.progress)
+        scored = _supervised(run, spec.supervised, pretrained.encoder)
     scored.history = pd.concat([pre_history.assign(stage="contrastive"), scored.history.assign(stage="finetune")],
                                ignore_index=True)
     return scored
 
 
-RunKind = Callable[[PreparedData, LossSpec, TrainConfig, torch.Generator, Timings, int, bool], Scored]
-
 #: One function per kind of run (``LossSpec.kind``).
-RUN_KINDS: dict[str, RunKind] = {"contrastive": run_contrastive, "supervised": run_supervised,
-                                 "finetuned": run_finetuned}
+RUN_KINDS: dict[str, Callable[[RunContext, LossSpec], Scored]] = {
+    "contrastive": run_contrastive, "supervised": run_supervised, "finetuned": run_finetuned}
 
 
-def finish_run(data: PreparedData, scored: Scored, config: TrainConfig, timings: Timings, seed: int,
-               geometry: bool) -> tuple[dict[str, float], dict[str, object], np.ndarray, np.ndarray]:
+def finish_run(run: RunContext, scored: Scored, geometry: bool
+               ) -> tuple[dict[str, float], dict[str, object], np.ndarray, np.ndarray]:
     """Metrics of the test scores (threshold fixed, or tuned per label on validation),
     and the geometry of the test features; returns (metrics, extra, scores, features)."""
+    data, config, timings, seed = run.data, run.config, run.timings, run.seed
     extra = dict(scored.extra)
     y_test = data.labels_of("test")
     with timings.phase("evaluation"):
@@ -158,7 +166,8 @@ def run_one(data: PreparedData, loss_name: str, seed: int, config: TrainConfig, 
     generator = seed_everything(seed)
     timings = Timings(getattr(data.source, "device", None))
     timings.update(data.timings)
-    scored = RUN_KINDS[spec.kind](data, spec, config, generator, timings, seed, progress)
-    metrics, extra, scores_np, features_np = finish_run(data, scored, config, timings, seed, geometry)
+    run = RunContext(data, config, int(seed), generator, timings, progress)
+    scored = RUN_KINDS[spec.kind](run, spec)
+    metrics, extra, scores_np, features_np = finish_run(run, scored, geometry)
     return RunResult(loss_name, spec.kind, int(seed), metrics, scored.history, features_np, scores_np,
                      time.perf_counter() - start, extra, scored.model, timings.filled())
