@@ -68,15 +68,13 @@ def fit_linear_probe(
     x = train_x.detach().float()
     y = train_y.float()
 
-    weights = [torch.nn.Parameter(w.to(device)) for w in _xavier(g * h, f, l, gen)]
-    biases = [torch.nn.Parameter(torch.zeros(l, device=device)) for _ in range(g * h)]
-    # one AdamW group per grid point (its h heads); the update is per tensor, so grouping
-    # changes no number, only the number of optimiser calls per step (g instead of g * h)
-    groups = [
-        {"params": [t for k in range(j * h, (j + 1) * h) for t in (weights[k], biases[k])],
-         "lr": grid[j][0], "weight_decay": grid[j][1]}
-        for j in range(g)
-    ]
+    # one (H, F, L) weight and (H, L) bias per grid point, one AdamW group each: AdamW is
+    # elementwise, so holding a grid point's heads in one tensor changes no number, only
+    # the number of tensors updated per step (2 g instead of 2 g h)
+    init = _xavier(g * h, f, l, gen).to(device)
+    weights = [torch.nn.Parameter(init[j * h : (j + 1) * h].clone()) for j in range(g)]
+    biases = [torch.nn.Parameter(torch.zeros(h, l, device=device)) for _ in range(g)]
+    groups = [{"params": [weights[j], biases[j]], "lr": grid[j][0], "weight_decay": grid[j][1]} for j in range(g)]
     optimizer = AdamW(groups, lr=grid[0][0])
     batch = min(config.batch_size, n)
     steps_per_epoch = n // batch  # incomplete last batch dropped, as in the study
@@ -85,8 +83,8 @@ def fit_linear_probe(
         order = torch.randperm(n, generator=gen).to(device)
         for s in range(steps_per_epoch):
             idx = order[s * batch : (s + 1) * batch]
-            w = torch.stack(weights)
-            b = torch.stack(biases)
+            w = torch.cat(weights)  # (G*H, F, L)
+            b = torch.cat(biases)
             logits = torch.einsum("nf,kfl->knl", x[idx], w) + b[:, None, :]
             # sum over heads of each head's mean BCE: heads stay independent
             loss = F.binary_cross_entropy_with_logits(logits, y[idx].expand_as(logits), reduction="none").mean((1, 2)).sum()
