@@ -124,9 +124,8 @@ def train_contrastive(
     def validate(epoch: int) -> dict[str, float]:
         return {"val_loss": contrastive_loss_value(loss, model, data.val, config.batch_size)}
 
-    for row in fit(stage, data, batch_loss, validate, desc=f"{loss_name} (contrastive)", progress=progress,
-                   after_step=after_step):
-        rows.append({**row, **measure(int(row["epoch"]))})
+    rows += fit(stage, data, batch_loss, validate, desc=f"{loss_name} (contrastive)", progress=progress,
+                after_step=after_step, measure=measure if on_epoch_end is not None else None)
     return model, pd.DataFrame(rows)
 
 

@@ -138,11 +138,13 @@ def train_epoch(stage: Stage, data: StageData, batch_loss: Callable[[Batch], tor
 
 def fit(stage: Stage, data: StageData, batch_loss: Callable[[Batch], torch.Tensor],
         end_of_epoch: Callable[[int], Mapping[str, float]], *, desc: str, progress: bool,
-        after_step: Callable[[Batch], None] | None = None) -> list[dict[str, float]]:
+        after_step: Callable[[Batch], None] | None = None,
+        measure: Callable[[int], Mapping[str, float]] | None = None) -> list[dict[str, float]]:
     """Train ``stage`` for its whole budget; one history row per epoch.
 
     Row: epoch, train_loss, the numbers of ``end_of_epoch(epoch)`` (validation), lr,
-    seconds (training + validation of that epoch).
+    seconds (training + validation of that epoch), then the numbers of ``measure(epoch)``
+    (called after the epoch, before the next one trains; not counted in ``seconds``).
     """
     rows = []
     bar = tqdm(range(1, stage.epochs + 1), desc=desc, disable=not progress, leave=False)
@@ -151,6 +153,8 @@ def fit(stage: Stage, data: StageData, batch_loss: Callable[[Batch], torch.Tenso
         train_loss = train_epoch(stage, data, batch_loss, epoch, after_step)
         row = {"epoch": epoch, "train_loss": train_loss, **end_of_epoch(epoch), "lr": stage.lr,
                "seconds": time.perf_counter() - start}
+        if measure is not None:
+            row.update(measure(epoch))
         rows.append(row)
         bar.set_postfix(loss=f"{train_loss:.4f}")
     return rows

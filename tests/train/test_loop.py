@@ -163,3 +163,17 @@ def test_losses_skip_their_synchronising_input_checks_on_cuda_only():
     assert supervised_loss("bce", CFG, torch.device("cuda")).hp["validate"] is False
     explicit = TrainConfig(**{**CFG.to_dict(), "loss_options": {"base": {"validate": True}}, "probe": CFG.probe})
     assert contrastive_loss("base", explicit, torch.device("cuda")).hp["validate"] is True
+
+
+def test_the_epoch_hook_sees_the_model_of_that_epoch():
+    seen = {}
+
+    def hook(epoch, model):
+        seen[epoch] = model.head.net[0].weight.detach().clone()
+        return {"weight_sum": float(seen[epoch].sum())}
+
+    model, history = train_contrastive("base", _data(), CFG, progress=False, on_epoch_end=hook)
+    assert sorted(seen) == [0, 1, 2, 3]
+    assert all(not torch.equal(seen[e], seen[e + 1]) for e in range(3))  # measured as training goes
+    assert torch.equal(seen[3], model.head.net[0].weight)
+    assert history["weight_sum"].tolist() == [float(seen[e].sum()) for e in range(4)]
