@@ -72,8 +72,9 @@ class TrainConfig:
     ``max_steps`` (a budget in optimiser steps) replaces ``epochs`` when given: the
     stage trains exactly ``max_steps`` steps (``ceil(max_steps / steps_per_epoch)``
     epochs, the last one cut short) and its schedule spans those steps.
-    ``backbone_lr`` is the learning rate of ``model.encoder``'s parameters; the heads
-    (projection, prototypes, classifier) use ``lr``. ``freeze_backbone`` keeps the
+    ``backbone_lr`` is the learning rate of ``model.encoder``'s parameters in every stage
+    (contrastive pre-training and fine-tuning alike); the heads (projection, prototypes,
+    classifier) use ``lr``; one schedule scales both. ``freeze_backbone`` keeps the
     encoder's weights (and its normalisation statistics) fixed.
     """
 
