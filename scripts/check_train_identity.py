@@ -55,7 +55,6 @@ def main() -> int:
 
     from mlcl_lab.data import load_dataset
     from mlcl_lab.files import read_json
-    from mlcl_lab.report.study_outputs import metrics_payload
     from mlcl_lab.train import ProbeConfig, TrainConfig, run_study
 
     ds = load_dataset("yeast")
@@ -72,7 +71,8 @@ def main() -> int:
                     return 2
                 old = read_json(folders[0])["runs"][0]
                 study = run_study(ds, [loss], [seed], config, split_seed=0, train_fraction=fraction, progress=False)
-                new = metrics_payload(study)["runs"][0]
+                run = study.runs[0]  # the entry the old study notebook wrote into metrics.json
+                new = {"loss": run.loss, "kind": run.kind, "seed": run.seed, "metrics": run.metrics, **run.extra}
                 a, b = _numbers(old), _numbers(new)
                 keys = set(a) | set(b)
                 diffs = {k: _difference(a.get(k), b.get(k)) for k in keys}
