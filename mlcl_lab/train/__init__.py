@@ -12,11 +12,36 @@ from .device import resolve_device, seed_everything
 from .loop import StageData
 from .probe import ProbeResult, fit_linear_probe
 from .sources import Batch, BatchSource, TensorSource
-from .study import PreparedData, RunResult, StudyResult, environment_info, prepare_inputs, run_one, run_study
+from .study import (
+    PreparedData,
+    RunResult,
+    StudyResult,
+    environment_info,
+    prepare_inputs,
+    run_one,
+    run_study,
+)
 from .supervised import train_supervised
 
 __all__ = [
-    "ConfigError", "ProbeConfig", "TrainConfig", "train_contrastive", "train_supervised", "resolve_device",
-    "seed_everything", "StageData", "ProbeResult", "fit_linear_probe", "Batch", "BatchSource", "TensorSource",
-    "PreparedData", "RunResult", "StudyResult", "environment_info", "prepare_inputs", "run_one", "run_study",
+    "Batch",
+    "BatchSource",
+    "ConfigError",
+    "PreparedData",
+    "ProbeConfig",
+    "ProbeResult",
+    "RunResult",
+    "StageData",
+    "StudyResult",
+    "TensorSource",
+    "TrainConfig",
+    "environment_info",
+    "fit_linear_probe",
+    "prepare_inputs",
+    "resolve_device",
+    "run_one",
+    "run_study",
+    "seed_everything",
+    "train_contrastive",
+    "train_supervised",
 ]

@@ -11,7 +11,7 @@ from torch import nn
 if TYPE_CHECKING:
     from .sources import BatchSource
 
-__all__ = ["batch_indices", "encode", "autocast_for"]
+__all__ = ["autocast_for", "batch_indices", "encode"]
 
 
 def batch_indices(n: int, batch_size: int, generator: torch.Generator | None, drop_last: bool, device: torch.device) -> Iterator[torch.Tensor]:

@@ -15,7 +15,7 @@ from .models import ContrastiveModel, SupervisedModel
 if TYPE_CHECKING:
     from ..data import MultiLabelDataset
 
-__all__ = ["save_checkpoint", "load_checkpoint", "reevaluate_checkpoint"]
+__all__ = ["load_checkpoint", "reevaluate_checkpoint", "save_checkpoint"]
 
 _FORMAT = "mlcl-lab-checkpoint-v1"
 
@@ -69,8 +69,8 @@ def reevaluate_checkpoint(path: str | Path, dataset: MultiLabelDataset, probe: P
     from ..metrics import classification_metrics
     from .batching import encode
     from .device import resolve_device
-    from .probe import fit_linear_probe
     from .prepared import prepare_inputs
+    from .probe import fit_linear_probe
 
     dev = resolve_device(device)
     model, config, meta = load_checkpoint(path, dev)

@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 from numbers import Integral, Real
 
-__all__ = ["ConfigError", "check_int", "check_real", "check_choice", "check_flag", "check_text", "check_reals"]
+__all__ = ["ConfigError", "check_choice", "check_flag", "check_int", "check_real", "check_reals", "check_text"]
 
 
 class ConfigError(TypeError, ValueError):

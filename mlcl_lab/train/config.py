@@ -6,9 +6,17 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from .checks import ConfigError, check_choice, check_flag, check_int, check_real, check_reals, check_text
+from .checks import (
+    ConfigError,
+    check_choice,
+    check_flag,
+    check_int,
+    check_real,
+    check_reals,
+    check_text,
+)
 
-__all__ = ["ConfigError", "ProbeConfig", "TrainConfig", "PROBE_VARIANTS", "POOLINGS", "AUGMENTATIONS"]
+__all__ = ["AUGMENTATIONS", "POOLINGS", "PROBE_VARIANTS", "ConfigError", "ProbeConfig", "TrainConfig"]
 
 PROBE_VARIANTS = ("correct", "as_coded")
 POOLINGS = ("cls", "mean")
@@ -56,7 +64,7 @@ class ProbeConfig:
         check_flag(owner, "per_label_thresholds", self.per_label_thresholds)
 
     @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> "ProbeConfig":
+    def from_dict(cls, values: dict[str, Any]) -> ProbeConfig:
         """From a plain dict (lists become tuples); unknown keys are an error naming the valid ones."""
         return cls(**_tuples(_known(cls, values)))
 
@@ -151,7 +159,7 @@ class TrainConfig:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> "TrainConfig":
+    def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
         """Inverse of :meth:`to_dict`; unknown keys are an error naming the valid ones."""
         return cls(**_known(cls, values))
 

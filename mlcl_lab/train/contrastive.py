@@ -21,7 +21,7 @@ from .memory_queue import MemoryQueue, MomentumEncoder, reference_set
 from .models import ContrastiveModel, build_model
 from .sources import Batch, BatchSource
 
-__all__ = ["train_contrastive", "contrastive_loss", "contrastive_loss_value", "EpochHook", "VAL_LOSS_MAX_SAMPLES"]
+__all__ = ["VAL_LOSS_MAX_SAMPLES", "EpochHook", "contrastive_loss", "contrastive_loss_value", "train_contrastive"]
 
 # Called as hook(epoch, model) at epoch 0 (before any step) and after every epoch; the
 # returned numbers become columns of that epoch's history row. (Used by mlcl_lab.explore.)

@@ -26,7 +26,7 @@ from .optim import make_optimizer
 from .schedule import LambdaSchedule
 from .sources import Batch, BatchSource
 
-__all__ = ["Stage", "StageData", "make_stage", "train_epoch", "fit", "step_loss_options", "CHECK_EVERY"]
+__all__ = ["CHECK_EVERY", "Stage", "StageData", "fit", "make_stage", "step_loss_options", "train_epoch"]
 
 #: Steps between two reads of the running loss sum (the non-finite check): one host-device
 #: synchronisation per CHECK_EVERY steps instead of one per step.

@@ -12,7 +12,7 @@ from ..models.heads import LabelPrototypes, ProjectionHead
 from .config import TrainConfig
 from .sources import BatchSource
 
-__all__ = ["ContrastiveModel", "SupervisedModel", "build_model", "input_shape_of", "freeze"]
+__all__ = ["ContrastiveModel", "SupervisedModel", "build_model", "freeze", "input_shape_of"]
 
 
 def _encoder(config: TrainConfig, input_shape: Sequence[int] | None) -> nn.Module:
@@ -47,7 +47,7 @@ class _Assembly(nn.Module):
         if self.frozen_backbone:
             freeze(self.encoder)
 
-    def train(self, mode: bool = True) -> "_Assembly":
+    def train(self, mode: bool = True) -> _Assembly:
         super().train(mode)
         if self.frozen_backbone:
             self.encoder.eval()

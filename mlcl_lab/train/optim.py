@@ -9,7 +9,7 @@ from .adamw import AdamW
 from .config import TrainConfig
 from .schedule import LambdaSchedule, cosine_with_warmup
 
-__all__ = ["make_optimizer", "adamw_implementation"]
+__all__ = ["adamw_implementation", "make_optimizer"]
 
 
 def adamw_implementation(device: torch.device) -> dict[str, bool]:

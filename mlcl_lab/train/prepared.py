@@ -14,12 +14,18 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..data import MultiLabelDataset, Split, encoder_inputs, split_indices, training_subset
+from ..data import (
+    MultiLabelDataset,
+    Split,
+    encoder_inputs,
+    split_indices,
+    training_subset,
+)
 from .config import TrainConfig
 from .sources import BatchSource, TensorSource
 from .timings import Timings
 
-__all__ = ["PreparedData", "prepare_inputs", "resolve_split", "make_source"]
+__all__ = ["PreparedData", "make_source", "prepare_inputs", "resolve_split"]
 
 
 @dataclass

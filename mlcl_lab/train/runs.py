@@ -30,8 +30,17 @@ from .representation import representation_metrics
 from .supervised import train_supervised
 from .timings import Timings
 
-__all__ = ["RunResult", "RunContext", "Scored", "run_one", "run_contrastive", "run_supervised", "run_finetuned", "RUN_KINDS",
-           "finish_run"]
+__all__ = [
+    "RUN_KINDS",
+    "RunContext",
+    "RunResult",
+    "Scored",
+    "finish_run",
+    "run_contrastive",
+    "run_finetuned",
+    "run_one",
+    "run_supervised",
+]
 
 
 @dataclass

@@ -52,7 +52,7 @@ class BatchSource(Protocol):
         """
         ...
 
-    def subset(self, positions: np.ndarray) -> "BatchSource":
+    def subset(self, positions: np.ndarray) -> BatchSource:
         """The rows at ``positions`` (in that order) as a new source."""
         ...
 
@@ -99,7 +99,7 @@ class TensorSource:
         for idx in batch_indices(self.n, batch_size, generator if shuffle else None, drop_last, self.device):
             yield Batch(self.x[idx], self.y[idx], idx)
 
-    def subset(self, positions: np.ndarray | torch.Tensor) -> "TensorSource":
+    def subset(self, positions: np.ndarray | torch.Tensor) -> TensorSource:
         idx = torch.as_tensor(np.asarray(positions, dtype=np.int64) if not isinstance(positions, torch.Tensor)
                               else positions, device=self.device)
         if idx.dim() != 1:

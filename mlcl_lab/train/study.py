@@ -21,7 +21,7 @@ from .loss_spec import parse_loss_spec
 from .prepared import PreparedData, prepare_inputs
 from .runs import RunResult, run_one
 
-__all__ = ["RunResult", "StudyResult", "PreparedData", "prepare_inputs", "run_one", "run_study", "environment_info"]
+__all__ = ["PreparedData", "RunResult", "StudyResult", "environment_info", "prepare_inputs", "run_one", "run_study"]
 
 
 @dataclass

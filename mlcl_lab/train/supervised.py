@@ -20,7 +20,7 @@ from .models import SupervisedModel, build_model
 from .selection import micro_f1
 from .sources import BatchSource
 
-__all__ = ["train_supervised", "supervised_loss"]
+__all__ = ["supervised_loss", "train_supervised"]
 
 
 def supervised_loss(loss_name: str, config: TrainConfig, device: torch.device | None = None) -> nn.Module:

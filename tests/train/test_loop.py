@@ -9,7 +9,15 @@ import pytest
 import torch
 
 from mlcl_lab.data import make_synthetic
-from mlcl_lab.train import ProbeConfig, StageData, TensorSource, TrainConfig, prepare_inputs, run_one, run_study
+from mlcl_lab.train import (
+    ProbeConfig,
+    StageData,
+    TensorSource,
+    TrainConfig,
+    prepare_inputs,
+    run_one,
+    run_study,
+)
 from mlcl_lab.train import contrastive as contrastive_module
 from mlcl_lab.train.contrastive import contrastive_loss_value, train_contrastive
 from mlcl_lab.train.loop import make_stage, train_epoch
@@ -34,7 +42,7 @@ def _data(seed=0) -> StageData:
 
 def test_max_steps_replaces_epochs_and_the_schedule_spans_it():
     cfg = TrainConfig(**{**CFG.to_dict(), "max_steps": 5, "epochs": 30, "warmup_fraction": 0.0, "probe": CFG.probe})
-    model, history = train_supervised("bce", _data(), cfg, progress=False)
+    _, history = train_supervised("bce", _data(), cfg, progress=False)
     # 100 samples / batch 32 = 3 steps per epoch: 5 steps = 2 epochs, the second cut after 2 steps
     assert history["epoch"].tolist() == [1, 2]
     assert history["lr"].iloc[-1] == pytest.approx(0.0, abs=1e-12)  # cosine reaches 0 at step 5, not at step 90

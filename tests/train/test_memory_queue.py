@@ -29,14 +29,14 @@ def test_momentum_encoder_is_an_ema_without_gradients():
 
 
 # --- what the loss sees with a queue (issue 12 item 4): [this batch's momentum keys; the queue] ---
-import copy  # noqa: E402
+import copy
 
-import pytest  # noqa: E402
+import pytest
 
-from mlcl_lab.train import StageData, TensorSource, TrainConfig  # noqa: E402
-from mlcl_lab.train import contrastive as contrastive_module  # noqa: E402
-from mlcl_lab.train.contrastive import train_contrastive  # noqa: E402
-from mlcl_lab.train.memory_queue import reference_set  # noqa: E402
+from mlcl_lab.train import StageData, TensorSource, TrainConfig
+from mlcl_lab.train import contrastive as contrastive_module
+from mlcl_lab.train.contrastive import train_contrastive
+from mlcl_lab.train.memory_queue import reference_set
 
 
 class _Spy(torch.nn.Module):
