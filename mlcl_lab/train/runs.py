@@ -105,18 +105,21 @@ def run_contrastive(run: RunContext, spec: LossSpec) -> Scored:
                   {"probe_chosen": probe.chosen.tolist()})
 
 
-def _supervised(run: RunContext, loss_name: str, init_encoder: torch.nn.Module | None) -> Scored:
-    model, history = train_supervised(loss_name, run.stage_data(), run.config, run.progress, init_encoder=init_encoder)
-    extra: dict[str, object] = {"best_epoch": int(history.loc[history["best"], "epoch"].iloc[0])}
-    scores = torch.sigmoid(encode(model, run.data.part("test")))
-    val_scores = torch.sigmoid(encode(model, run.data.part("val")))
-    return Scored(val_scores, scores, encode(model.encoder, run.data.part("test")), model, history, extra)
+def _scored_supervised(run: RunContext, model: torch.nn.Module, history: pd.DataFrame) -> Scored:
+    """Validation/test scores and test features of an end-to-end model (phase ``evaluation``)."""
+    with run.timings.phase("evaluation"):
+        scores = torch.sigmoid(encode(model, run.data.part("test")))
+        val_scores = torch.sigmoid(encode(model, run.data.part("val")))
+        features = encode(model.encoder, run.data.part("test"))
+    best = int(history.loc[history["best"], "epoch"].iloc[0])
+    return Scored(val_scores, scores, features, model, history, {"best_epoch": best})
 
 
 def run_supervised(run: RunContext, spec: LossSpec) -> Scored:
     """The supervised loss end to end; the best validation epoch is kept."""
     with run.timings.phase("stage1"):
-        return _supervised(run, spec.supervised, None)
+        model, history = train_supervised(spec.supervised, run.stage_data(), run.config, run.progress)
+    return _scored_supervised(run, model, history)
 
 
 def run_finetuned(run: RunContext, spec: LossSpec) -> Scored:
@@ -124,8 +127,10 @@ def run_finetuned(run: RunContext, spec: LossSpec) -> Scored:
     supervised loss (paper 2's variant); the history holds both stages."""
     with run.timings.phase("stage1"):
         pretrained, pre_history = train_contrastive(spec.pretrain, run.stage_data(), run.config, run.progress)
-        scored = _supervised(run, spec.supervised, pretrained.encoder)
-    scored.history = pd.concat([pre_history.assign(stage="contrastive"), scored.history.assign(stage="finetune")],
+        model, history = train_supervised(spec.supervised, run.stage_data(), run.config, run.progress,
+                                          init_encoder=pretrained.encoder)
+    scored = _scored_supervised(run, model, history)
+    scored.history = pd.concat([pre_history.assign(stage="contrastive"), history.assign(stage="finetune")],
                                ignore_index=True)
     return scored
 
