@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from ..resources import grid_file
+
 __all__ = ["GridSpec", "RunSpec", "load_grid", "default_grid_path", "expand_grid", "params_hash", "GRID_KEYS"]
 
 GRID_KEYS = ("name", "notebook", "datasets", "losses", "seeds", "train_fractions", "parameters", "description")
@@ -48,11 +50,7 @@ class RunSpec:
 
 def default_grid_path(kind: str = "default") -> Path:
     """The grid files shipped with the package: ``default`` (CPU, minutes) and ``full``."""
-    path = Path(__file__).resolve().parents[1] / "resources" / f"grid_{kind}.yaml"
-    if not path.is_file():
-        available = sorted(p.stem.removeprefix("grid_") for p in path.parent.glob("grid_*.yaml"))
-        raise ValueError(f"unknown shipped grid {kind!r}; available: {', '.join(available)}")
-    return path
+    return grid_file(kind)
 
 
 def _as_tuple(value: Any, key: str, kind: type) -> tuple:

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..resources import notebooks_dir  # the wheel's copy or the clone's notebooks/
+
 __all__ = ["NotebookOutcome", "execute_notebook", "notebooks_dir", "default_kernel", "notebook_source", "materialise_notebook"]
 
 
@@ -16,16 +18,6 @@ class NotebookOutcome:
     notebook: Path
     ok: bool
     error: str = ""
-
-
-def notebooks_dir() -> Path:
-    """The repository's ``notebooks/`` folder (the toolkit is used from a clone)."""
-    path = Path(__file__).resolve().parents[2] / "notebooks"
-    if not path.is_dir():
-        raise FileNotFoundError(
-            f"notebooks folder not found at {path}; install mlcl-lab from a clone with `pip install -e .`"
-        )
-    return path
 
 
 def notebook_source(name: str | Path) -> Path:

@@ -12,9 +12,16 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 _PAGE_NOISE = ("favicon",)
 
 
-def open_notebook(page: Page, url: str, timeout_ms: int = 120_000) -> None:
-    """Open a notebook and wait until its kernel is idle."""
-    page.goto(url, wait_until="domcontentloaded", timeout=timeout_ms)
+def open_from_file_browser(page: Page, lab_url: str, name: str, timeout_ms: int = 120_000) -> None:
+    """Open JupyterLab, double-click ``name`` in the file browser, wait for a notebook with an idle kernel.
+
+    Whatever opens is JupyterLab's default viewer for the file: a text editor, unless the
+    setting that makes jupytext's notebook viewer the default for the file type is installed.
+    """
+    page.goto(lab_url, wait_until="domcontentloaded", timeout=timeout_ms)
+    item = page.locator(".jp-DirListing-item", has_text=name).first
+    item.wait_for(state="visible", timeout=timeout_ms)
+    item.dblclick()
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=timeout_ms)
     wait_kernel_idle(page, timeout_ms)
 
