@@ -60,6 +60,13 @@ def test_ci_runs_the_readme_test_command():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
 
 
+def test_ruff_finds_no_pyflakes_or_syntax_error_in_the_package() -> None:
+    """Unused imports, undefined names, syntax errors (the notebooks get the full rule set: tests/notebooks)."""
+    done = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "--select", "E4,E7,E9,F", "--ignore",
+                           "E741", "mlcl_lab"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 # --- the wheel: self-contained (notebooks, grids, built-in data, JupyterLab setting) ------------------
 
 SDIST_INPUTS = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "mlcl_lab", "notebooks", "data",
