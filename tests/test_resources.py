@@ -98,8 +98,8 @@ def test_the_lab_setting_is_installed_in_this_environment() -> None:
 
 def test_jupytext_server_extension_is_enabled() -> None:
     """jupytext's contents manager (server extension ``jupyterlab_jupytext``) is on in this environment."""
-    from jupyter_server.extension.config import ExtensionConfigManager
     from jupyter_core.paths import jupyter_config_path
+    from jupyter_server.extension.config import ExtensionConfigManager
 
     enabled = ExtensionConfigManager(read_config_path=jupyter_config_path()).get_jpserver_extensions()
     assert enabled.get("jupyterlab_jupytext") is True, enabled

@@ -99,7 +99,7 @@ class JupyterLabServer:
         env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
         return env
 
-    def __enter__(self) -> "JupyterLabServer":
+    def __enter__(self) -> JupyterLabServer:
         lab = shutil.which("jupyter-lab", path=str(Path(sys.executable).parent)) or shutil.which("jupyter-lab")
         cmd = [
             lab, "--no-browser", "--ServerApp.open_browser=False",

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import re
+from pathlib import Path
 
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-_PAGE_NOISE = ("favicon",)
 
 
 def open_from_file_browser(page: Page, lab_url: str, name: str, timeout_ms: int = 120_000) -> None:
@@ -65,10 +62,11 @@ def run_all_cells(page: Page, timeout_ms: int = 180_000, attempts: int = 3) -> N
     wait_kernel_idle(page, timeout_ms)
 
 
-def cell_errors(page: Page) -> list[str]:
-    """Text of every error output (tracebacks) on the page."""
-    return page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'], "
-                        ".jp-RenderedText[data-mime-type='application/vnd.jupyter.error']").all_inner_texts()
+def save_notebook(page: Page) -> None:
+    """File > Save (Ctrl+S) on the current notebook, in command mode."""
+    page.locator(".jp-Notebook .jp-Cell").first.click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("Control+s")
 
 
 def image_src(page: Page, container_selector: str) -> str:

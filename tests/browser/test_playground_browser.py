@@ -4,7 +4,8 @@ Opens the jupytext file ``notebooks/loss_playground.py`` by double-clicking it i
 browser (it must open as a notebook: the environment's JupyterLab setting installed by
 ``make setup`` / the wheel makes jupytext's notebook viewer the default for Python files),
 runs all cells, drags the temperature slider and checks that the rendered figure
-changed (image bytes and element screenshot). Screenshots go to a new run folder
+changed (image bytes and element screenshot), then saves it and checks that the saved ``.py``
+is byte-identical to the source (outputs and widget state never enter the jupytext file). Screenshots go to a new run folder
 ``runs/browser/<timestamp-id>/`` of the checkout (or ``$MLCL_BROWSER_RUNS``), printed.
 CI=true: a missing Chromium/playwright is a failure, elsewhere a skip.
 """
@@ -35,8 +36,15 @@ def test_playground_slider_changes_the_figure(tmp_path: Path) -> None:
     chromium = browser_tools_or_skip()
     from playwright.sync_api import sync_playwright
 
-    from .lab_page import (drag_slider, image_src, open_from_file_browser, run_all_cells, screenshot,
-                           wait_image_change)
+    from .lab_page import (
+        drag_slider,
+        image_src,
+        open_from_file_browser,
+        run_all_cells,
+        save_notebook,
+        screenshot,
+        wait_image_change,
+    )
 
     root, work = tmp_path / "root", tmp_path / "work"
     for d in (root, work):
@@ -74,6 +82,14 @@ def test_playground_slider_changes_the_figure(tmp_path: Path) -> None:
             page.screenshot(path=str(shots / "3_page_after_slider.png"), full_page=True)
             assert after_src != before_src and after_src.startswith("data:image/png")
             assert after_png != before_png
+            # saved from JupyterLab after running, the jupytext file is unchanged (no outputs, no header)
+            opened = root / NOTEBOOK.name
+            mtime = opened.stat().st_mtime_ns
+            save_notebook(page)
+            page.wait_for_function("() => !document.querySelector('.lm-TabBar-tab.jp-mod-current.jp-mod-dirty')",
+                                   timeout=30_000, polling=250)
+            assert opened.stat().st_mtime_ns != mtime, "the notebook was not saved"
+            assert opened.read_bytes() == NOTEBOOK.read_bytes(), "saving in JupyterLab changed the jupytext source"
             assert not errors, errors
         finally:
             browser.close()
