@@ -13,6 +13,7 @@ next to the server extension that jupytext installs itself.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from setuptools import setup
@@ -40,6 +41,7 @@ class BuildPyWithResources(build_py):
             return
         for folder, sources in shipped_files().items():
             target = Path(self.build_lib) / "mlcl_lab" / "resources" / folder
+            shutil.rmtree(target, ignore_errors=True)  # a reused build/ folder must not ship stale copies
             self.mkpath(str(target))
             for source in sources:
                 self.copy_file(str(source), str(target / source.name))
