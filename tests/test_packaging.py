@@ -161,8 +161,10 @@ def test_wheel_in_a_fresh_venv_runs_a_study_from_an_empty_folder(wheel: Path, tm
     assert sorted(p.name for p in (empty / "my-notebooks").iterdir()) == ours
     assert f"{len(ours)} copied" in copied, copied
 
+    # torchdr (test extra) fits the study's UMAP in ~1/3 of umap-learn's time on CPU (no numba compilation)
     _run([str(venv / "bin" / "mlcl-lab"), "study", "--dataset", "yeast", "--losses", "base", "--seeds", "0",
-          "--epochs", "1", "--probe-epochs", "1", "--device", "cpu", "--out", "runs"], cwd=empty, env=env, timeout=600)
+          "--epochs", "1", "--probe-epochs", "1", "--device", "cpu", "--umap-backend", "torchdr", "--out", "runs"],
+         cwd=empty, env=env, timeout=600)
     (run,) = (empty / "runs").iterdir()
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics, "the study wrote no metrics"
