@@ -43,6 +43,7 @@ study = run_study(ds, [loss], [0], cfg, progress=False)
 t3 = time.perf_counter()
 run = study.runs[0]
 print(json.dumps({"imports": t1 - t0, "load": t2 - t1, "run_study": t3 - t2, "wall": t3 - t0,
+                  "cpu": time.process_time(),
                   "timings": dict(getattr(run, "timings", {}) or {}), "micro_f1": run.metrics["micro_f1"],
                   "n": int(len(ds.labels))}))
 """
@@ -103,13 +104,15 @@ def main() -> None:
         t = new["timings"]
         training = t.get("stage1", 0.0) + t.get("probe", 0.0)
         rows.append({"case": "/".join(map(str, case)), "old_wall": old["wall"], "new_wall": new["wall"],
-                     "ratio": old["wall"] / new["wall"], "old_run_study": old["run_study"],
+                     "ratio": old["wall"] / new["wall"], "old_cpu": old["cpu"], "new_cpu": new["cpu"],
+                     "old_run_study": old["run_study"],
                      "new_run_study": new["run_study"], "new_timings": t, "new_overhead_share": 1 - training / new["wall"],
                      "new_overhead_share_without_imports": 1 - training / (new["wall"] - new["imports"]),
                      "same_micro_f1": old["micro_f1"] == new["micro_f1"]})
         r = rows[-1]
         print(f"{r['case']:>22}: process wall old {r['old_wall']:7.2f}s new {r['new_wall']:7.2f}s (x{r['ratio']:.2f}); "
-              f"run_study old {r['old_run_study']:7.2f}s new {r['new_run_study']:7.2f}s; same micro-F1: {r['same_micro_f1']}",
+              f"run_study old {r['old_run_study']:7.2f}s new {r['new_run_study']:7.2f}s; process CPU old {r['old_cpu']:.2f}s "
+              f"new {r['new_cpu']:.2f}s; same micro-F1: {r['same_micro_f1']}",
               flush=True)
         print(" " * 24 + "new phases: " + ", ".join(f"{k} {v:.2f}s" for k, v in t.items())
               + f", imports {new['imports']:.2f}s, load {new['load']:.2f}s; overhead share {r['new_overhead_share']:.0%}"
