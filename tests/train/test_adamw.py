@@ -77,3 +77,12 @@ def test_first_step_does_not_import_dynamo():
 def test_empty_groups_are_refused():
     with pytest.raises(ValueError, match="at least one parameter"):
         AdamW([{"params": []}], lr=0.1)
+
+
+def test_the_fused_path_matches_torchs_fused_adamw():
+    # the path CUDA runs (state on the device, one fused kernel), exercised here on the CPU
+    ours, _ = _train(lambda g: AdamW(g, lr=1e-3, fused=True), lambda o: LambdaSchedule(o, _factor))
+    ref, _ = _train(lambda g: torch.optim.AdamW(g, lr=1e-3, fused=True),
+                    lambda o: torch.optim.lr_scheduler.LambdaLR(o, _factor))
+    for a, b in zip(ours, ref):
+        assert torch.equal(a, b)
