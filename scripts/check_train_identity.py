@@ -36,7 +36,7 @@ def _numbers(entry: dict, prefix: str = "") -> dict[str, object]:
 
 def _difference(a: object, b: object) -> float:
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        return max((_difference(x, y) for x, y in zip(a, b)), default=0.0)
+        return max((_difference(x, y) for x, y in zip(a, b, strict=True)), default=0.0)
     if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
         if math.isnan(a) and math.isnan(b):
             return 0.0

@@ -84,7 +84,7 @@ class MomentumEncoder(nn.Module):
             raise ValueError("the momentum encoder and the model have different parameters")
         torch._foreach_mul_(keys, self.momentum)  # one kernel launch for all tensors
         torch._foreach_add_(keys, queries, alpha=1.0 - self.momentum)
-        for b_k, b_q in zip(self.model.buffers(), model.buffers()):
+        for b_k, b_q in zip(self.model.buffers(), model.buffers(), strict=True):
             b_k.copy_(b_q)
 
     @torch.no_grad()

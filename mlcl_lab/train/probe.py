@@ -47,7 +47,7 @@ def fit_linear_probe(
     train_y: torch.Tensor,
     val_x: torch.Tensor,
     val_y: torch.Tensor,
-    config: ProbeConfig = ProbeConfig(),
+    config: ProbeConfig | None = None,
     seed: int = 0,
 ) -> ProbeResult:
     """Train the probe grid on (N, F) features and (N, L) labels; select per label on val.
@@ -55,6 +55,7 @@ def fit_linear_probe(
     Ties in validation F1 keep the first grid point (grid order: learning rates outer,
     weight decays inner). Features and labels must be on the same device.
     """
+    config = ProbeConfig() if config is None else config
     if train_x.dim() != 2 or train_y.dim() != 2 or train_x.shape[0] != train_y.shape[0]:
         raise ValueError(f"probe needs train features (N, F) and labels (N, L), got {tuple(train_x.shape)}, {tuple(train_y.shape)}")
     if val_x.shape[0] == 0 or train_x.shape[0] == 0:

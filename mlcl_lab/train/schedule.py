@@ -30,7 +30,7 @@ class LambdaSchedule:
 
     def step(self) -> None:
         self.last_step += 1
-        for group, base in zip(self.optimizer.param_groups, self.base_lrs):
+        for group, base in zip(self.optimizer.param_groups, self.base_lrs, strict=True):
             group["lr"] = base * self.factor(self.last_step)
 
     def get_last_lr(self) -> list[float]:

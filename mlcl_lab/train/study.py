@@ -54,7 +54,7 @@ def run_study(
     dataset: MultiLabelDataset,
     losses: Sequence[str],
     seeds: Sequence[int],
-    config: TrainConfig = TrainConfig(),
+    config: TrainConfig | None = None,
     split_seed: int = 0,
     train_fraction: float = 1.0,
     progress: bool = True,
@@ -63,10 +63,11 @@ def run_study(
 ) -> StudyResult:
     """Run every loss with every seed on one split of ``dataset``.
 
-    Unknown loss names are rejected before anything trains. The split and the inputs
+    Unknown loss names are rejected before anything trains; ``config`` defaults to ``TrainConfig()``. The split and the inputs
     are prepared once; each run's ``timings["split"]`` and ``timings["inputs"]`` are its
     even share of that preparation (they sum to its cost over the study's runs).
     """
+    config = TrainConfig() if config is None else config
     for name in losses:
         parse_loss_spec(name)  # rejects unknown names before anything trains
     if not losses or not seeds:

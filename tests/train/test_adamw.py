@@ -47,7 +47,7 @@ def test_same_parameters_and_rates_as_torch(freeze_last):
     ours, our_lrs = _train(lambda g: AdamW(g, lr=1e-3), lambda o: LambdaSchedule(o, _factor), freeze_last=freeze_last)
     ref, ref_lrs = _train(lambda g: torch.optim.AdamW(g, lr=1e-3),
                           lambda o: torch.optim.lr_scheduler.LambdaLR(o, _factor), freeze_last=freeze_last)
-    for a, b in zip(ours, ref):
+    for a, b in zip(ours, ref, strict=True):
         assert torch.equal(a, b)
     assert our_lrs == ref_lrs
 
@@ -84,5 +84,5 @@ def test_the_fused_path_matches_torchs_fused_adamw():
     ours, _ = _train(lambda g: AdamW(g, lr=1e-3, fused=True), lambda o: LambdaSchedule(o, _factor))
     ref, _ = _train(lambda g: torch.optim.AdamW(g, lr=1e-3, fused=True),
                     lambda o: torch.optim.lr_scheduler.LambdaLR(o, _factor))
-    for a, b in zip(ours, ref):
+    for a, b in zip(ours, ref, strict=True):
         assert torch.equal(a, b)

@@ -1,6 +1,12 @@
+import copy
+
+import pytest
 import torch
 
-from mlcl_lab.train.memory_queue import MemoryQueue, MomentumEncoder
+from mlcl_lab.train import StageData, TensorSource, TrainConfig
+from mlcl_lab.train import contrastive as contrastive_module
+from mlcl_lab.train.contrastive import train_contrastive
+from mlcl_lab.train.memory_queue import MemoryQueue, MomentumEncoder, reference_set
 
 
 def test_queue_is_fifo_and_bounded():
@@ -29,14 +35,6 @@ def test_momentum_encoder_is_an_ema_without_gradients():
 
 
 # --- what the loss sees with a queue (issue 12 item 4): [this batch's momentum keys; the queue] ---
-import copy
-
-import pytest
-
-from mlcl_lab.train import StageData, TensorSource, TrainConfig
-from mlcl_lab.train import contrastive as contrastive_module
-from mlcl_lab.train.contrastive import train_contrastive
-from mlcl_lab.train.memory_queue import reference_set
 
 
 class _Spy(torch.nn.Module):
@@ -84,7 +82,7 @@ def test_the_loss_sees_the_batchs_own_keys_then_the_queue(monkeypatch):
     torch.testing.assert_close(calls[0]["ref_z"], expected_keys, rtol=1e-6, atol=1e-6)
     assert torch.equal(calls[0]["ref_y"], calls[0]["y"])
     pushed_keys, pushed_labels = [], []
-    for t, call in enumerate(calls):
+    for call in calls:
         b = call["y"].shape[0]
         assert torch.equal(call["ref_y"][:b], call["y"])  # the batch's own keys first, in batch order
         held = torch.cat(pushed_keys)[-20:] if pushed_keys else torch.zeros(0, 4)

@@ -23,7 +23,7 @@ def _same(a: object, b: object, where: str) -> None:
             _same(a[key], b[key], f"{where}.{key}")
     elif isinstance(a, list) and isinstance(b, list):
         assert len(a) == len(b), f"{where}: lengths {len(a)} != {len(b)}"
-        for i, (x, y) in enumerate(zip(a, b)):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
             _same(x, y, f"{where}[{i}]")
     elif a is None or (isinstance(a, float) and math.isnan(a)):  # the stored JSON holds NaN as null
         assert b is None or (isinstance(b, float) and math.isnan(b)), f"{where}: {b!r} instead of NaN"
