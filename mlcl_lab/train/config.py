@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..runtime import VALID_DEVICES
 from .checks import (
     ConfigError,
     check_choice,
@@ -148,6 +149,9 @@ class TrainConfig:
         check_real(o, "momentum", self.momentum, 0.0, 1.0, hi_open=True)
         check_flag(o, "amp", self.amp)
         check_text(o, "device", self.device)
+        name = self.device.strip().lower()
+        if name not in ("auto", "cpu", "cuda") and not (name.startswith("cuda:") and name[5:].isdigit()):
+            raise ConfigError(f"TrainConfig.device must be one of {', '.join(VALID_DEVICES)}, got {self.device!r}")
         if isinstance(self.probe, dict):
             object.__setattr__(self, "probe", ProbeConfig.from_dict(self.probe))
         if not isinstance(self.probe, ProbeConfig):

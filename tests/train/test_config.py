@@ -41,7 +41,7 @@ TRAIN_BAD = {
     "queue_size": [-1, 1.5, True],
     "momentum": [1.0, -0.1, NAN, True],
     "amp": [1, "true", None],
-    "device": ["", None, 0],
+    "device": ["", None, 0, "tpu", "cuda:x"],
     "probe": ["correct", 3, {"epochz": 3}],
 }
 PROBE_BAD = {
@@ -91,6 +91,7 @@ def test_messages_give_the_value_and_the_valid_range():
     {"epochs": np.int64(3), "lr": np.float32(1e-3), "momentum": 0, "weight_decay": 0, "backbone_lr": 1e-5,
      "max_steps": 10, "encoder_weights": "/tmp/w.pt", "dropout": 0.0, "warmup_fraction": 0.0, "queue_size": 0},
     {"probe": {"learning_rates": [0.5], "weight_decays": [0], "epochs": 2}},
+    {"device": "cuda:1"}, {"device": "auto"}, {"device": "CPU"},
 ])
 def test_good_values_at_the_edges_are_accepted(values):
     cfg = TrainConfig(**values)
