@@ -88,12 +88,14 @@ def main() -> None:
     parser.add_argument("--old", type=Path, required=True, help="root of the old code (e.g. a worktree of the old main)")
     parser.add_argument("--quick", action="store_true", help="2 epochs + 2 probe epochs, yeast only")
     parser.add_argument("--json", type=Path, help="also write the results here (must not exist)")
+    parser.add_argument("--datasets", nargs="+", default=["yeast", "imdb"], help="which of the cases to run")
     parser.add_argument("--repeat", type=int, default=1, help="alternate old/new this many times; keep each one's fastest")
     args = parser.parse_args()
     if args.quick:
         cases = [("yeast", "base", 2, 2), ("yeast", "bce", 2, 2)]
     else:
         cases = [("yeast", "base", 30, 40), ("yeast", "bce", 30, 40), ("imdb", "base", 50, 40)]
+    cases = [c for c in cases if c[0] in args.datasets]
     rows = []
     for case in cases:
         olds, news = [], []
