@@ -5,7 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 
-class DatasetNotFoundError(FileNotFoundError, ValueError):
+class DatasetUnavailable(ValueError):
+    """A dataset cannot be loaded here (files or package missing); the message says how to get it."""
+
+
+class DatasetNotFoundError(FileNotFoundError, DatasetUnavailable):
     """A dataset's files are missing; the message says what to get and where to put it."""
 
 

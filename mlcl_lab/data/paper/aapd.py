@@ -32,10 +32,15 @@ def _lines(f: Path) -> list[str]:
         return [line.rstrip("\n") for line in fh]
 
 
+def check_aapd(path) -> Path:
+    """The dataset folder, after checking the six SGM files exist (no parsing)."""
+    files = tuple(f"{k}_{p}" for p in AAPD_PARTS for k in ("text", "label"))
+    return require_path(path, "aapd", AAPD_HOWTO, must_contain=files)
+
+
 def load_aapd(path=None) -> MultiLabelDataset:
     """AAPD with its official split in ``extra["split"]``."""
-    files = tuple(f"{k}_{p}" for p in AAPD_PARTS for k in ("text", "label"))
-    base = require_path(path, "aapd", AAPD_HOWTO, must_contain=files)
+    base = check_aapd(path)
     texts, label_lists, sizes = [], [], []
     for part in AAPD_PARTS:
         t, lab = _lines(base / f"text_{part}"), _lines(base / f"label_{part}")
@@ -53,4 +58,5 @@ def load_aapd(path=None) -> MultiLabelDataset:
     split = make_split(np.arange(b[0], b[1]), np.arange(b[1], b[2]), np.arange(b[2], b[3]))
     return text_dataset("aapd", texts, y, names, split,
                         f"AAPD arXiv abstracts ({len(names)} subject labels)", f"AAPD at {base}",
-                        "AAPD (SGM release): research use")
+                        "AAPD (SGM release): research use",
+                        split_source="official (aapd: SGM text/label_train, _val, _test files)")

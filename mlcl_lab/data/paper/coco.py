@@ -49,11 +49,16 @@ def read_coco_instances(f: Path) -> tuple[list[str], list[int], dict[int, set[in
     return files, ids, cats, data["categories"]
 
 
-def load_coco2014(path=None, image_size: int | None = None) -> MultiLabelDataset:
-    """MS-COCO 2014 (annotated train2014 + val2014 images in the paper's split)."""
-    base = require_path(path, "coco2014", COCO_HOWTO,
+def check_coco2014(path) -> Path:
+    """The dataset folder, after checking the annotation files exist (no parsing)."""
+    return require_path(path, "coco2014", COCO_HOWTO,
                         must_contain=("annotations/instances_train2014.json",
                                       "annotations/instances_val2014.json"))
+
+
+def load_coco2014(path=None, image_size: int | None = None) -> MultiLabelDataset:
+    """MS-COCO 2014 (annotated train2014 + val2014 images in the paper's split)."""
+    base = check_coco2014(path)
     parts = {}
     categories = None
     for part in ("train2014", "val2014"):
@@ -75,4 +80,5 @@ def load_coco2014(path=None, image_size: int | None = None) -> MultiLabelDataset
         "coco2014", [r[0] for r in rows], y, [c["name"] for c in cat_sorted],
         make_split(np.arange(n_tr), val, test), image_size,
         "MS-COCO 2014 multi-label classification (80 labels)", f"MS-COCO 2014 at {base}",
-        "COCO annotations CC BY 4.0; images under their Flickr licenses")
+        "COCO annotations CC BY 4.0; images under their Flickr licenses",
+        split_source="official (coco2014: train2014 / val2014 halved twice, random_state=42)")

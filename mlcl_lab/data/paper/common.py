@@ -46,17 +46,26 @@ def carve_validation(labels: np.ndarray, train: np.ndarray, test: np.ndarray,
 
 def image_dataset(name: str, paths: list[str], labels: np.ndarray, label_names: list[str],
                   split: Split, image_size: int | None, description: str, source: str,
-                  license: str) -> MultiLabelDataset:
-    """Image-path dataset; pixels decoded only when ``image_size`` is given."""
+                  license: str, split_source: str = "") -> MultiLabelDataset:
+    """Image-path dataset; pixels decoded only when ``image_size`` is given.
+
+    ``split_source`` describes the official split (default ``"official (<name>)"``).
+    """
     feats = decode_images(paths, image_size) if image_size is not None else None
     return MultiLabelDataset(name=name, labels=labels, label_names=label_names, modality="image",
                              features=feats, paths=paths, description=description, source=source,
-                             license=license, extra={"split": split})
+                             license=license,
+                             extra={"split": split, "split_kind": "official",
+                                    "split_source": split_source or f"official ({name})"})
 
 
 def text_dataset(name: str, texts: list[str], labels: np.ndarray, label_names: list[str],
                  split: Split, description: str, source: str, license: str,
-                 **extra) -> MultiLabelDataset:
+                 split_source: str = "", **extra) -> MultiLabelDataset:
+    """Text dataset with its official split (``split_source`` as in :func:`image_dataset`)."""
     return MultiLabelDataset(name=name, labels=labels, label_names=label_names, modality="text",
                              features=None, texts=texts, description=description, source=source,
-                             license=license, extra={"split": split, **extra})
+                             license=license,
+                             extra={"split": split, "split_kind": "official",
+                                    "split_source": split_source or f"official ({name})",
+                                    **extra})

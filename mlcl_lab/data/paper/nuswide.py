@@ -47,11 +47,16 @@ def _read_column(f: Path, n: int | None) -> np.ndarray:
     return np.asarray(vals, dtype=np.uint8)
 
 
-def load_nuswide(path=None, image_size: int | None = None) -> MultiLabelDataset:
-    """NUS-WIDE with the 81 concepts; image paths, or pixels with ``image_size``."""
-    base = require_path(path, "nuswide", NUS_HOWTO,
+def check_nuswide(path) -> Path:
+    """The dataset folder, after checking the ground-truth files exist (no parsing)."""
+    return require_path(path, "nuswide", NUS_HOWTO,
                         must_contain=("Concepts81.txt", "ImageList/TrainImagelist.txt",
                                       "ImageList/TestImagelist.txt", "TrainTestLabels"))
+
+
+def load_nuswide(path=None, image_size: int | None = None) -> MultiLabelDataset:
+    """NUS-WIDE with the 81 concepts; image paths, or pixels with ``image_size``."""
+    base = check_nuswide(path)
     concepts = [c.strip() for c in (base / "Concepts81.txt").read_text().splitlines() if c.strip()]
     paths, labels, part_of = [], [], []
     for part in ("Train", "Test"):
@@ -69,4 +74,5 @@ def load_nuswide(path=None, image_size: int | None = None) -> MultiLabelDataset:
     return image_dataset(
         "nuswide", paths, y, concepts, make_split(np.arange(n_tr), val, test), image_size,
         "NUS-WIDE (81 concepts), unlabeled images removed", f"NUS-WIDE at {base}",
-        "NUS-WIDE: research use; images under their Flickr licenses")
+        "NUS-WIDE: research use; images under their Flickr licenses",
+        split_source="official (nuswide: TrainImagelist / TestImagelist halves, random_state=42)")

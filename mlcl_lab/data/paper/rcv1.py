@@ -82,11 +82,28 @@ def read_qrels(base: Path) -> dict[str, list[str]]:
     return out
 
 
+RCV1_FILES = ("rcv1-v2.topics.qrels", "lyrl2004_tokens_train.dat")
+
+
+def check_rcv1v2(path) -> Path:
+    """The dataset folder, after checking the qrels and training token files (or .gz) exist.
+
+    The test parts are checked by the loader (``test_parts`` chooses which are read).
+    """
+    base = require_path(path, "rcv1v2", RCV1_HOWTO)
+    missing = [n for n in RCV1_FILES
+               if not ((base / n).is_file() or (base / f"{n}.gz").is_file())]
+    if missing:
+        raise DatasetNotFoundError(f"dataset 'rcv1v2': {base} lacks {', '.join(missing)}. "
+                                   f"{RCV1_HOWTO}")
+    return base
+
+
 def load_rcv1v2(path=None, min_train_count: int = 30, val_fraction: float = 0.1,
                 seed: int = PAPER_SEED, test_parts: tuple[int, ...] = (0, 1, 2, 3)
                 ) -> MultiLabelDataset:
     """RCV1-v2 topics; ``extra["split"]`` = official train (minus validation) / test."""
-    base = require_path(path, "rcv1v2", RCV1_HOWTO)
+    base = check_rcv1v2(path)
     qrels = read_qrels(base)
     ids, texts = read_lyrl_tokens(base, "lyrl2004_tokens_train.dat")
     n_train = len(ids)
@@ -107,4 +124,5 @@ def load_rcv1v2(path=None, min_train_count: int = 30, val_fraction: float = 0.1,
                         f"RCV1-v2 news topics ({len(names)} labels with >= {min_train_count} "
                         "training docs)", f"RCV1-v2 LYRL2004 at {base}",
                         "RCV1: Reuters Corpus, research use under the NIST/Reuters agreement",
-                        doc_ids=ids)
+                        split_source=f"official (rcv1v2: LYRL2004 train / test; validation = "
+                        f"stratified {val_fraction} of train, seed {seed})", doc_ids=ids)

@@ -19,6 +19,8 @@ from __future__ import annotations
 import html
 import re
 
+from pathlib import Path
+
 import numpy as np
 
 from ..dataset import MultiLabelDataset
@@ -39,14 +41,20 @@ def _tag(doc: str, name: str) -> str:
     return m.group(1) if m else ""
 
 
+def check_reuters21578(path) -> Path:
+    """The dataset folder, after checking it holds ``reut2-*.sgm`` files (no parsing)."""
+    base = require_path(path, "reuters21578", REUTERS_HOWTO)
+    if not any(base.glob("reut2-*.sgm")):
+        raise DatasetNotFoundError(f"dataset 'reuters21578': no reut2-*.sgm in {base}. "
+                                   f"{REUTERS_HOWTO}")
+    return base
+
+
 def load_reuters21578(path=None, val_fraction: float = 0.1,
                       seed: int = PAPER_SEED) -> MultiLabelDataset:
     """Reuters-21578 ModApté with ``extra["split"]``."""
-    base = require_path(path, "reuters21578", REUTERS_HOWTO)
+    base = check_reuters21578(path)
     files = sorted(base.glob("reut2-*.sgm"))
-    if not files:
-        raise DatasetNotFoundError(f"dataset 'reuters21578': no reut2-*.sgm in {base}. "
-                                   f"{REUTERS_HOWTO}")
     texts, lists, part = [], [], []
     for f in files:
         raw = f.read_bytes().decode("latin-1")
@@ -81,4 +89,6 @@ def load_reuters21578(path=None, val_fraction: float = 0.1,
     split = carve_validation(y, np.arange(n_tr), np.arange(n_tr, len(order)), val_fraction, seed)
     return text_dataset("reuters21578", texts, y, names, split,
                         f"Reuters-21578 ModApte ({len(names)} topics)", f"Reuters-21578 at {base}",
-                        "Reuters-21578: free for research use (Reuters / D. D. Lewis)")
+                        "Reuters-21578: free for research use (Reuters / D. D. Lewis)",
+                        split_source=f"official (reuters21578: ModApte LEWISSPLIT train / test; "
+                        f"validation = stratified {val_fraction} of train, seed {seed})")

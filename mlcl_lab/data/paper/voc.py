@@ -32,7 +32,8 @@ VOC_HOWTO = ("Download VOCtrainval_06-Nov-2007.tar and VOCtest_06-Nov-2007.tar f
              "(giving VOCdevkit/VOC2007/) and pass path=<that folder>")
 
 
-def _voc_dir(path) -> Path:
+def check_voc2007(path) -> Path:
+    """The ``VOC2007`` folder (Annotations/, ImageSets/Main/) under ``path`` (no parsing)."""
     base = require_path(path, "voc2007", VOC_HOWTO)
     for cand in (base / "VOCdevkit" / "VOC2007", base / "VOC2007", base):
         if (cand / "Annotations").is_dir() and (cand / "ImageSets" / "Main").is_dir():
@@ -66,7 +67,7 @@ def voc_image_labels(xml_file: Path) -> set[str]:
 
 def load_voc2007(path=None, image_size: int | None = None) -> MultiLabelDataset:
     """PASCAL VOC 2007 (trainval + test); image paths, or pixels with ``image_size``."""
-    root = _voc_dir(path)
+    root = check_voc2007(path)
     trainval = _read_ids(root / "ImageSets" / "Main" / "trainval.txt")
     test = _read_ids(root / "ImageSets" / "Main" / "test.txt")
     ids = trainval + test
@@ -81,4 +82,5 @@ def load_voc2007(path=None, image_size: int | None = None) -> MultiLabelDataset:
         "voc2007", [str(root / "JPEGImages" / f"{i}.jpg") for i in ids], y, list(VOC_CLASSES),
         make_split(np.arange(n_tv), val, tst), image_size,
         "PASCAL VOC 2007 classification (20 labels)", f"PASCAL VOC 2007 devkit at {root}",
-        "PASCAL VOC: images from Flickr under their own terms; annotations for research use")
+        "PASCAL VOC: images from Flickr under their own terms; annotations for research use",
+        split_source="official (voc2007: trainval / test halves, random_state=42)")

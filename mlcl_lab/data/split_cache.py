@@ -1,0 +1,161 @@
+"""Stratified splits computed once: a content-addressed, verified cache (issue 13 item 2).
+
+:func:`~mlcl_lab.data.splits.split_indices` (iterstrat, best of 8 draws per holdout) costs
+seconds to a minute per call (80 s of a 162 s imdb run); its result depends only on the
+label matrix, the fractions, the seed, the number of draws and the algorithm. The cache
+key is exactly that:
+
+* ``labels_sha256``: SHA-256 of the label matrix's shape and bit-packed rows (the
+  *content* of what is split — moving, renaming or re-encoding the data files does not
+  change it, changing one label does);
+* ``val_fraction``, ``test_fraction`` (``repr`` of the floats), ``seed``, ``n_draws``;
+* ``algorithm`` + ``algorithm_version`` (bumped whenever :func:`split_indices` changes
+  its output) + the installed ``iterative-stratification`` version.
+
+One JSON file per key, ``<cache_dir>/<sha256 of the key>.json``, holding the key, the
+three index lists, the coverage warnings and a SHA-256 of the indices. On read everything
+is verified (key equal, indices a sorted partition of ``range(N)``, digest equal); a
+corrupt, truncated or mismatching file is never trusted: a :class:`SplitCacheWarning`
+names it and the split is recomputed and written over it atomically
+(:func:`mlcl_lab.files.write_text`, compact JSON). A cache that cannot be written (read-only folder)
+costs only the recomputation. A hit gives bit-identical indices to a fresh
+:func:`split_indices` call, and re-emits its :class:`CoverageWarning`.
+
+Location: ``cache_dir`` argument, else ``$MLCL_LAB_SPLIT_CACHE``, else
+``$MLCL_LAB_CACHE/splits``, else ``$XDG_CACHE_HOME/mlcl-lab/splits``, else
+``~/.cache/mlcl-lab/splits``. Shared by every run of a grid and by later grids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from ..files import CorruptFileError, read_json, write_text
+from .splits import CoverageWarning, Split, resolve_n_draws, split_indices
+
+ALGORITHM = "iterstrat-best-of-draws"
+ALGORITHM_VERSION = 1
+FORMAT = "mlcl-lab split cache"
+
+
+class SplitCacheWarning(UserWarning):
+    """A split cache file was unreadable or did not match, and was recomputed."""
+
+
+def cache_root() -> Path:
+    """``$MLCL_LAB_CACHE``, else ``$XDG_CACHE_HOME/mlcl-lab``, else ``~/.cache/mlcl-lab``."""
+    env = os.environ.get("MLCL_LAB_CACHE")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "mlcl-lab"
+
+
+def default_split_cache_dir() -> Path:
+    """``$MLCL_LAB_SPLIT_CACHE``, else ``cache_root() / "splits"``."""
+    env = os.environ.get("MLCL_LAB_SPLIT_CACHE")
+    return Path(env).expanduser() if env else cache_root() / "splits"
+
+
+def labels_digest(labels: np.ndarray) -> str:
+    """SHA-256 of an (N, L) 0/1 matrix: its shape and its bit-packed rows."""
+    y = np.ascontiguousarray(np.asarray(labels).astype(bool))
+    h = hashlib.sha256(f"multi-hot {y.shape[0]}x{y.shape[1]}\n".encode())
+    h.update(np.packbits(y, axis=1).tobytes())
+    return h.hexdigest()
+
+
+def _iterstrat_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("iterative-stratification")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def split_key(labels: np.ndarray, val_fraction: float, test_fraction: float, seed: int,
+              n_draws: int | None = None) -> dict:
+    """Everything the split depends on (see the module docstring)."""
+    return {"labels_sha256": labels_digest(labels), "n": int(len(labels)),
+            "val_fraction": repr(float(val_fraction)), "test_fraction": repr(float(test_fraction)),
+            "seed": int(seed), "n_draws": resolve_n_draws(labels, n_draws),
+            "algorithm": ALGORITHM, "algorithm_version": ALGORITHM_VERSION,
+            "iterstrat": _iterstrat_version()}
+
+
+def _digest(key: dict) -> str:
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
+
+
+def _indices_digest(train: list, val: list, test: list) -> str:
+    return hashlib.sha256(json.dumps([train, val, test]).encode()).hexdigest()
+
+
+def _verified(payload: object, key: dict) -> Split:
+    """The split stored in ``payload``; ValueError saying what is wrong otherwise."""
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise ValueError("not a split cache file")
+    if payload.get("key") != key:
+        raise ValueError("its key does not match (another dataset, seed or algorithm)")
+    parts = [payload.get(p) for p in ("train", "val", "test")]
+    if not all(isinstance(p, list) and all(type(i) is int for i in p) for p in parts):
+        raise ValueError("index lists are missing or not integers")
+    if payload.get("indices_sha256") != _indices_digest(*parts):
+        raise ValueError("index digest mismatch (modified or damaged)")
+    arrays = [np.asarray(p, dtype=np.int64) for p in parts]
+    n = key["n"]
+    if any(np.any(np.diff(a) <= 0) for a in arrays) or \
+            not np.array_equal(np.sort(np.concatenate(arrays)), np.arange(n)):
+        raise ValueError(f"indices are not a sorted partition of range({n})")
+    msgs = payload.get("warnings", [])
+    if not isinstance(msgs, list) or not all(isinstance(m, str) for m in msgs):
+        raise ValueError("warnings are not a list of strings")
+    return Split(*arrays, warnings=tuple(msgs))
+
+
+def cached_split_indices(labels: np.ndarray, val_fraction: float = 0.15,
+                         test_fraction: float = 0.15, seed: int = 0, *,
+                         cache_dir: str | Path | None = None,
+                         n_draws: int | None = None) -> tuple[Split, str]:
+    """:func:`split_indices` through the cache; returns ``(split, status)``.
+
+    ``status``: ``"hit"``, ``"miss"`` (computed and stored), ``"recomputed"`` (a bad file
+    was replaced; a :class:`SplitCacheWarning` says why) or ``"unwritable"`` (computed,
+    the cache could not be written; warned).
+    """
+    key = split_key(labels, val_fraction, test_fraction, seed, n_draws)
+    folder = Path(cache_dir).expanduser() if cache_dir is not None else default_split_cache_dir()
+    path = folder / f"{_digest(key)}.json"
+    status = "miss"
+    if path.exists():
+        try:
+            split = _verified(read_json(path), key)
+        except (CorruptFileError, ValueError, OSError) as err:
+            reason = err.reason if isinstance(err, CorruptFileError) else str(err)
+            warnings.warn(f"split cache {path}: {reason}; recomputing and replacing it",
+                          SplitCacheWarning, stacklevel=2)
+            status = "recomputed"
+        else:
+            if split.warnings:
+                warnings.warn("; ".join(split.warnings), CoverageWarning, stacklevel=2)
+            return split, "hit"
+    split = split_indices(labels, val_fraction, test_fraction, seed, n_draws=key["n_draws"])
+    lists = [a.tolist() for a in (split.train, split.val, split.test)]
+    payload = {"format": FORMAT, "key": key, "train": lists[0], "val": lists[1],
+               "test": lists[2], "warnings": list(split.warnings),
+               "indices_sha256": _indices_digest(*lists)}
+    try:
+        write_text(path, json.dumps(payload, sort_keys=True, separators=(",", ":")) + "\n",
+                   overwrite=True)
+    except OSError as err:
+        warnings.warn(f"split cache {path} cannot be written ({err}); the split is not cached",
+                      SplitCacheWarning, stacklevel=2)
+        status = "unwritable"
+    return split, status
