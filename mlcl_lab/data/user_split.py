@@ -65,6 +65,8 @@ def read_index_file(path: str | Path) -> np.ndarray:
             raise malformed(p, lineno, f"not a row index: {tok[:40]!r}") from None
         if idx < 0:
             raise malformed(p, lineno, f"negative row index {idx}")
+        if idx >= 2**62:
+            raise malformed(p, lineno, f"row index {tok[:30]} is beyond any dataset size")
         if idx in seen:
             raise malformed(p, lineno, f"row index {idx} repeated (first on line {seen[idx]})")
         seen[idx] = lineno

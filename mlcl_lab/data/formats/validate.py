@@ -54,3 +54,17 @@ def decode_utf8(raw: bytes, path: str | Path) -> str:
         line = raw.count(b"\n", 0, err.start) + 1
         raise malformed(path, line, f"is not UTF-8 text (byte {err.start}: {err.reason})") \
             from None
+
+
+def read_text(path: str | Path) -> str:
+    """A UTF-8 file's text; undecodable bytes are a MalformedFileError naming file and line."""
+    p = Path(path)
+    return decode_utf8(p.read_bytes(), p)
+
+
+def read_lines(path: str | Path) -> list[str]:
+    """The lines of a UTF-8 file without their ends, split like ``open()`` in text mode
+    (``\\n``, ``\\r\\n`` and ``\\r``); a final line end does not add an empty line."""
+    text = read_text(path).replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    return lines[:-1] if lines and lines[-1] == "" else lines

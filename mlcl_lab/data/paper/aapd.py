@@ -19,6 +19,7 @@ import numpy as np
 
 from ..dataset import MultiLabelDataset
 from ..errors import labels_from_lists, malformed, require_path
+from ..formats.validate import read_lines
 from .common import make_split, text_dataset
 
 AAPD_HOWTO = ("Download the AAPD data of the SGM release (https://github.com/lancopku/SGM, "
@@ -28,8 +29,7 @@ AAPD_PARTS = ("train", "val", "test")
 
 
 def _lines(f: Path) -> list[str]:
-    with open(f, encoding="utf-8") as fh:
-        return [line.rstrip("\n") for line in fh]
+    return read_lines(f)
 
 
 def check_aapd(path) -> Path:

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..dataset import MultiLabelDataset
 from ..errors import malformed, require_path
+from ..formats.validate import read_text
 from .common import halve, image_dataset, make_split
 
 COCO_HOWTO = ("Download train2014.zip, val2014.zip and annotations_trainval2014.zip from "
@@ -34,18 +35,25 @@ COCO_HOWTO = ("Download train2014.zip, val2014.zip and annotations_trainval2014.
 def read_coco_instances(f: Path) -> tuple[list[str], list[int], dict[int, set[int]], list[dict]]:
     """(image file names, image ids, image id -> category ids, categories) of one JSON."""
     try:
-        with open(f, encoding="utf-8") as fh:
-            data = json.load(fh)
+        data = json.loads(read_text(f))
     except json.JSONDecodeError as err:
         raise malformed(f, err.lineno, f"invalid JSON: {err.msg}") from err
+    if not isinstance(data, dict):
+        raise malformed(f, None, "top level must be a JSON object")
     for key in ("images", "annotations", "categories"):
         if key not in data:
             raise malformed(f, None, f"missing top-level key {key!r}")
     cats: dict[int, set[int]] = {}
-    for ann in data["annotations"]:
-        cats.setdefault(int(ann["image_id"]), set()).add(int(ann["category_id"]))
-    files = [im["file_name"] for im in data["images"]]
-    ids = [int(im["id"]) for im in data["images"]]
+    try:
+        for ann in data["annotations"]:
+            cats.setdefault(int(ann["image_id"]), set()).add(int(ann["category_id"]))
+        files = [str(im["file_name"]) for im in data["images"]]
+        ids = [int(im["id"]) for im in data["images"]]
+    except (KeyError, TypeError, ValueError) as err:
+        raise malformed(f, None, f"image/annotation record lacks a valid field ({err!r})") \
+            from None
+    if len(set(ids)) != len(ids):
+        raise malformed(f, None, "duplicated image ids")
     return files, ids, cats, data["categories"]
 
 

@@ -11,6 +11,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from ..dataset import MultiLabelDataset
+from ..formats.validate import check_nonempty
 from ..images import decode_images
 from ..splits import Split, split_indices
 
@@ -51,6 +52,7 @@ def image_dataset(name: str, paths: list[str], labels: np.ndarray, label_names: 
 
     ``split_source`` describes the official split (default ``"official (<name>)"``).
     """
+    check_nonempty(source, n_samples=len(labels), n_labels=labels.shape[1])
     feats = decode_images(paths, image_size) if image_size is not None else None
     return MultiLabelDataset(name=name, labels=labels, label_names=label_names, modality="image",
                              features=feats, paths=paths, description=description, source=source,
@@ -63,6 +65,7 @@ def text_dataset(name: str, texts: list[str], labels: np.ndarray, label_names: l
                  split: Split, description: str, source: str, license: str,
                  split_source: str = "", **extra) -> MultiLabelDataset:
     """Text dataset with its official split (``split_source`` as in :func:`image_dataset`)."""
+    check_nonempty(source, n_samples=len(texts), n_labels=labels.shape[1])
     return MultiLabelDataset(name=name, labels=labels, label_names=label_names, modality="text",
                              features=None, texts=texts, description=description, source=source,
                              license=license,

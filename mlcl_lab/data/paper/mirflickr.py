@@ -23,6 +23,7 @@ from sklearn.model_selection import train_test_split
 
 from ..dataset import MultiLabelDataset
 from ..errors import malformed, require_path
+from ..formats.validate import read_lines
 from .common import PAPER_SEED, halve, image_dataset, make_split
 
 MIR_HOWTO = ("Download mirflickr25k.zip and mirflickr25k_annotations_v080.zip from "
@@ -48,7 +49,7 @@ def load_mirflickr25k(path=None, image_size: int | None = None,
     y = np.zeros((n_images, len(names)), dtype=np.uint8)
     for j, name in enumerate(names):
         f = ann / f"{name}.txt"
-        for lineno, line in enumerate(f.read_text().splitlines(), 1):
+        for lineno, line in enumerate(read_lines(f), 1):
             s = line.strip()
             if not s:
                 continue

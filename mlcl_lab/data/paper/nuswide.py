@@ -23,6 +23,7 @@ import numpy as np
 
 from ..dataset import MultiLabelDataset
 from ..errors import malformed, require_path
+from ..formats.validate import read_lines
 from .common import halve, image_dataset, make_split
 
 NUS_HOWTO = ("Download the NUS-WIDE ground truth (Groundtruth/TrainTestLabels), ImageList and "
@@ -35,7 +36,7 @@ def _read_column(f: Path, n: int | None) -> np.ndarray:
     if not f.is_file():
         raise malformed(f, None, f"missing label file. {NUS_HOWTO}")
     vals = []
-    for lineno, line in enumerate(f.read_text().splitlines(), 1):
+    for lineno, line in enumerate(read_lines(f), 1):
         s = line.strip()
         if not s:
             continue
@@ -57,11 +58,11 @@ def check_nuswide(path) -> Path:
 def load_nuswide(path=None, image_size: int | None = None) -> MultiLabelDataset:
     """NUS-WIDE with the 81 concepts; image paths, or pixels with ``image_size``."""
     base = check_nuswide(path)
-    concepts = [c.strip() for c in (base / "Concepts81.txt").read_text().splitlines() if c.strip()]
+    concepts = [c.strip() for c in read_lines(base / "Concepts81.txt") if c.strip()]
     paths, labels, part_of = [], [], []
     for part in ("Train", "Test"):
         lst = [s.strip().replace("\\", "/") for s in
-               (base / "ImageList" / f"{part}Imagelist.txt").read_text().splitlines() if s.strip()]
+               read_lines(base / "ImageList" / f"{part}Imagelist.txt") if s.strip()]
         y = np.stack([_read_column(base / "TrainTestLabels" / f"Labels_{c}_{part}.txt", len(lst))
                       for c in concepts], axis=1) if concepts else np.zeros((len(lst), 0), np.uint8)
         keep = y.any(axis=1)

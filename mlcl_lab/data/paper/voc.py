@@ -22,6 +22,7 @@ import numpy as np
 
 from ..dataset import MultiLabelDataset
 from ..errors import DatasetNotFoundError, malformed, require_path
+from ..formats.validate import read_lines
 from .common import halve, image_dataset, make_split
 
 VOC_CLASSES = ["aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair",
@@ -45,7 +46,7 @@ def check_voc2007(path) -> Path:
 def _read_ids(f: Path) -> list[str]:
     if not f.is_file():
         raise DatasetNotFoundError(f"dataset 'voc2007': {f} is missing. {VOC_HOWTO}")
-    return [line.split()[0] for line in f.read_text().splitlines() if line.strip()]
+    return [line.split()[0] for line in read_lines(f) if line.strip()]
 
 
 def voc_image_labels(xml_file: Path) -> set[str]:
