@@ -332,16 +332,14 @@ def training_subset(train_idx: np.ndarray, labels: np.ndarray, fraction: float,
 
 def dataset_split(ds, val_fraction: float = 0.15, test_fraction: float = 0.15,
                   seed: int = 0) -> Split:
-    """The split to use for ``ds``: its official split if it has one, else a stratified one.
+    """The split to use for ``ds``: ``resolve_split(...).split`` without the cache.
 
-    Datasets loaded from the paper's distributions carry ``ds.extra["split"]``
-    (paper.md §6); the fractions and seed are then ignored. Otherwise
-    :func:`split_indices` on ``ds.labels``.
+    A dataset with its own split (paper.md §6 official splits, user splits) gets it (its
+    validation carved from the training part when it has none); otherwise
+    :func:`split_indices` on ``ds.labels``. See :func:`resolve_split` for the provenance.
     """
-    official = getattr(ds, "extra", {}).get("split")
-    if official is not None:
-        return official
-    return split_indices(ds.labels, val_fraction, test_fraction, seed)
+    return resolve_split(ds, seed=seed, val_fraction=val_fraction, test_fraction=test_fraction,
+                         cache_dir=False).split
 
 
 from .split_resolve import SplitRecord, resolve_split  # noqa: E402  (uses the names above)
