@@ -22,8 +22,8 @@ costs only the recomputation. A hit gives bit-identical indices to a fresh
 :func:`split_indices` call, and re-emits its :class:`CoverageWarning`.
 
 Location: ``cache_dir`` argument, else ``$MLCL_LAB_SPLIT_CACHE``, else
-``$MLCL_LAB_CACHE/splits``, else ``$XDG_CACHE_HOME/mlcl-lab/splits``, else
-``~/.cache/mlcl-lab/splits``. Shared by every run of a grid and by later grids.
+``$MLCL_LAB_CACHE_DIR/splits``, else ``~/.cache/mlcl_lab/splits`` (the root the text
+embeddings use). Shared by every run of a grid and by later grids.
 """
 
 from __future__ import annotations
@@ -49,12 +49,8 @@ class SplitCacheWarning(UserWarning):
 
 
 def cache_root() -> Path:
-    """``$MLCL_LAB_CACHE``, else ``$XDG_CACHE_HOME/mlcl-lab``, else ``~/.cache/mlcl-lab``."""
-    env = os.environ.get("MLCL_LAB_CACHE")
-    if env:
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "mlcl-lab"
+    """``$MLCL_LAB_CACHE_DIR``, else ``~/.cache/mlcl_lab`` (the text-embedding cache's root)."""
+    return Path(os.environ.get("MLCL_LAB_CACHE_DIR", Path.home() / ".cache" / "mlcl_lab"))
 
 
 def default_split_cache_dir() -> Path:

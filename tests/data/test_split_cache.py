@@ -113,5 +113,5 @@ def test_default_location_env(monkeypatch, tmp_path, labels):
         cached_split_indices(labels, 0.2, 0.1, 1)
     assert len(list((tmp_path / "splits").glob("*.json"))) == 1
     monkeypatch.delenv("MLCL_LAB_SPLIT_CACHE")
-    monkeypatch.setenv("MLCL_LAB_CACHE", str(tmp_path / "root"))
+    monkeypatch.setenv("MLCL_LAB_CACHE_DIR", str(tmp_path / "root"))
     assert default_split_cache_dir() == tmp_path / "root" / "splits"
