@@ -1,8 +1,8 @@
 """Split cost with and without the split cache, and how well the splits are stratified.
 
 For each dataset: seconds of today's uncached ``split_indices`` (what every run paid),
-of the first cached call (compute + write) and of a cache hit (read + verify), all in the
-same process; then the label-proportion deviation of the default split (seed 0, val 0.15,
+of the first cached call (compute + write) and of a cache hit (read + verify), the same
+for the nested low-data ordering (``training_subset`` at 10%), all in the same process; then the label-proportion deviation of the default split (seed 0, val 0.15,
 test 0.15): for each part, max and mean over labels of |p_part - p_all|, next to a random
 split of the same sizes (numpy permutation, seed 0) as the baseline.
 
@@ -52,11 +52,17 @@ def bench(name: str, seed: int = 0, val: float = 0.15, test: float = 0.15) -> di
             t0 = time.perf_counter()
             hit, s_hit = cached_split_indices(ds.labels, val, test, seed, cache_dir=cache)
             t_hit = time.perf_counter() - t0
-        assert (s_miss, s_hit) == ("miss", "hit")
-        assert all(np.array_equal(getattr(ref, p), getattr(hit, p)) for p in ("train", "val", "test"))
-        t0 = time.perf_counter()
-        training_subset(ref.train, ds.labels, 0.1, seed)
-        t_subset = time.perf_counter() - t0
+            assert (s_miss, s_hit) == ("miss", "hit")
+            assert all(np.array_equal(getattr(ref, p), getattr(hit, p))
+                       for p in ("train", "val", "test"))
+            t0 = time.perf_counter()
+            sub = training_subset(ref.train, ds.labels, 0.1, seed, cache_dir=False)
+            t_subset = time.perf_counter() - t0
+            training_subset(ref.train, ds.labels, 0.1, seed, cache_dir=cache)
+            t0 = time.perf_counter()
+            sub_hit = training_subset(ref.train, ds.labels, 0.1, seed, cache_dir=cache)
+            t_subset_hit = time.perf_counter() - t0
+            assert np.array_equal(sub, sub_hit)
     perm = np.random.default_rng(seed).permutation(len(y))
     n_te, n_va = len(ref.test), len(ref.val)
     rand = {"test": perm[:n_te], "val": perm[n_te:n_te + n_va], "train": perm[n_te + n_va:]}
@@ -65,6 +71,7 @@ def bench(name: str, seed: int = 0, val: float = 0.15, test: float = 0.15) -> di
             "seconds_split_indices": t_plain, "seconds_cache_miss": t_miss,
             "seconds_cache_hit": t_hit, "speedup_hit_vs_uncached": t_plain / t_hit,
             "seconds_training_subset_0.1": t_subset,
+            "seconds_training_subset_0.1_cache_hit": t_subset_hit,
             "deviation_iterative": deviation(y, parts), "deviation_random": deviation(y, rand)}
 
 
@@ -83,7 +90,7 @@ def main() -> None:
         print(f"{name:8s} N={r['n']:6d} L={r['labels']:4d}  split_indices {r['seconds_split_indices']:7.2f} s"
               f"  cache miss {r['seconds_cache_miss']:7.2f} s  hit {r['seconds_cache_hit']:.4f} s"
               f"  (x{r['speedup_hit_vs_uncached']:.0f})  training_subset(0.1) "
-              f"{r['seconds_training_subset_0.1']:.2f} s")
+              f"{r['seconds_training_subset_0.1']:.2f} s, cached {r['seconds_training_subset_0.1_cache_hit']:.4f} s")
         for part in ("train", "val", "test"):
             print(f"    {part:5s} max|dev| iterative {di[part]['max']:.4f} random {dr[part]['max']:.4f}"
                   f"   mean|dev| iterative {di[part]['mean']:.5f} random {dr[part]['mean']:.5f}")

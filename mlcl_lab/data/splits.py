@@ -289,7 +289,7 @@ def stratified_order(labels: np.ndarray, seed: int = 0, n_chunks: int = 100) -> 
 
 
 def training_subset(train_idx: np.ndarray, labels: np.ndarray, fraction: float,
-                    seed: int = 0) -> np.ndarray:
+                    seed: int = 0, *, cache_dir=None) -> np.ndarray:
     """Label-stratified subset of ``train_idx`` holding ``fraction`` of it (nested).
 
     The subset is the first ``max(1, round(fraction * n_train))`` entries of
@@ -303,6 +303,9 @@ def training_subset(train_idx: np.ndarray, labels: np.ndarray, fraction: float,
         labels: (N, L) multi-hot of the whole dataset.
         fraction: in (0, 1]; 1.0 returns all of ``train_idx`` (sorted).
         seed: integer seed.
+        cache_dir: the ordering goes through the split cache
+            (:func:`mlcl_lab.data.split_cache.cached_stratified_order`, same result):
+            ``None`` its default location, a folder, or ``False`` for no cache.
 
     Returns:
         Sorted int64 array, a subset of ``train_idx``.
@@ -317,7 +320,13 @@ def training_subset(train_idx: np.ndarray, labels: np.ndarray, fraction: float,
         raise ValueError(f"train_idx out of range for {len(y)} samples")
     if fraction == 1.0 or len(train_idx) == 0:
         return np.sort(train_idx)
-    order = train_idx[stratified_order(y[train_idx], seed=seed)]
+    if cache_dir is False:
+        local = stratified_order(y[train_idx], seed=seed)
+    else:
+        from .split_cache import cached_stratified_order
+
+        local, _ = cached_stratified_order(y[train_idx], seed=seed, cache_dir=cache_dir)
+    order = train_idx[local]
     m = max(1, int(round(fraction * len(train_idx))))
     subset = np.sort(order[:m])
     missing = np.flatnonzero(y[train_idx].any(axis=0) & ~y[subset].any(axis=0))

@@ -115,3 +115,27 @@ def test_default_location_env(monkeypatch, tmp_path, labels):
     monkeypatch.delenv("MLCL_LAB_SPLIT_CACHE")
     monkeypatch.setenv("MLCL_LAB_CACHE_DIR", str(tmp_path / "root"))
     assert default_split_cache_dir() == tmp_path / "root" / "splits"
+
+
+def test_training_subset_order_cached(labels, tmp_path):
+    from mlcl_lab.data import training_subset
+    from mlcl_lab.data.split_cache import cached_stratified_order
+    from mlcl_lab.data.splits import stratified_order
+
+    train = np.arange(0, 300, 3)
+    ref = training_subset(train, labels, 0.3, seed=2, cache_dir=False)
+    first = training_subset(train, labels, 0.3, seed=2, cache_dir=tmp_path)
+    again = training_subset(train, labels, 0.3, seed=2, cache_dir=tmp_path)
+    assert np.array_equal(ref, first) and np.array_equal(ref, again)
+    order, status = cached_stratified_order(labels[train], seed=2, cache_dir=tmp_path)
+    assert status == "hit" and np.array_equal(order, stratified_order(labels[train], seed=2))
+    f = _only_file(tmp_path)
+    payload = json.loads(f.read_text())
+    payload["order"][0] = payload["order"][1]
+    from mlcl_lab.data.split_cache import _indices_digest
+
+    payload["indices_sha256"] = _indices_digest(payload["order"])
+    f.write_text(json.dumps(payload))
+    with pytest.warns(SplitCacheWarning, match="not a permutation"):
+        order, status = cached_stratified_order(labels[train], seed=2, cache_dir=tmp_path)
+    assert status == "recomputed" and np.array_equal(order, stratified_order(labels[train], 2))
