@@ -206,6 +206,31 @@ class DatasetSpec:
         return ds
 
 
+def parse_option_strings(items: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """``["path=/data/voc", "image_size=224"]`` (CLI ``--data k=v``) -> an options mapping.
+
+    Values are read as YAML scalars/flow collections, as in a grid file (``224`` -> int,
+    ``true`` -> bool, ``[0, 1]`` -> list, anything else a string); a key given twice or an
+    item without ``=`` is a ValueError naming it.
+    """
+    import yaml
+
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = str(item).partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ValueError(f"dataset option {item!r} must be key=value")
+        if key in out:
+            raise ValueError(f"dataset option {key!r} given twice")
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError:
+            value = raw
+        out[key] = raw if value is None and raw.strip() not in ("null", "~") else value
+    return out
+
+
 def load_spec(value: str | Mapping[str, Any] | DatasetSpec,
               data_root: str | Path | None = None) -> MultiLabelDataset:
     """``DatasetSpec.parse(value, data_root).load()``: the one call entry points use."""

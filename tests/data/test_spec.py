@@ -152,3 +152,18 @@ def test_paths_stored_absolute(tmp_path, monkeypatch):
     monkeypatch.delenv("MLCL_LAB_DATA", raising=False)
     spec = DatasetSpec.parse({"name": "csv", "path": "x.csv"})
     assert spec.options["path"] == os.path.join(str(tmp_path), "x.csv")
+
+
+def test_cli_option_strings():
+    from mlcl_lab.data.spec import parse_option_strings
+
+    opts = parse_option_strings(["path=/data/voc", "image_size=224", "test_parts=[0, 1]",
+                                 "split=mulan", "flag=true", "sep=a=b"])
+    assert opts == {"path": "/data/voc", "image_size": 224, "test_parts": [0, 1],
+                    "split": "mulan", "flag": True, "sep": "a=b"}
+    spec = DatasetSpec.parse({"name": "voc2007", **parse_option_strings(["image_size=64"])})
+    assert spec.options == {"image_size": 64}
+    with pytest.raises(ValueError, match="key=value"):
+        parse_option_strings(["path"])
+    with pytest.raises(ValueError, match="given twice"):
+        parse_option_strings(["a=1", "a=2"])
