@@ -20,7 +20,7 @@ import numpy as np
 from ..dataset import MultiLabelDataset
 from ..errors import labels_from_lists, malformed, require_path
 from ..formats.validate import read_lines
-from .common import make_split, text_dataset
+from .common import make_split, require_part, text_dataset
 
 AAPD_HOWTO = ("Download the AAPD data of the SGM release (https://github.com/lancopku/SGM, "
               "files text_train, label_train, text_val, label_val, text_test, label_test), "
@@ -50,6 +50,8 @@ def load_aapd(path=None) -> MultiLabelDataset:
         for lineno, labs in enumerate(lab, 1):
             if not labs.split():
                 raise malformed(base / f"label_{part}", lineno, "empty label line")
+        if part != "val":
+            require_part(base / f"text_{part}", part, len(t))
         texts += t
         label_lists += [s.split() for s in lab]
         sizes.append(len(t))

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..dataset import MultiLabelDataset
 from ..errors import labels_from_lists, malformed, require_path
-from .common import make_split, text_dataset
+from .common import make_split, require_part, text_dataset
 
 BGC_HOWTO = ("Download the Blurb Genre Collection (English) from https://www.inf.uni-hamburg.de/"
              "en/inst/ab/lt/resources/data/blurb-genre-collection.html, put "
@@ -69,6 +69,8 @@ def load_bgc(path=None, levels: tuple[int, ...] | None = None) -> MultiLabelData
     texts, lists, sizes = [], [], []
     for p in parts:
         t, lab = read_bgc_file(base / f"BlurbGenreCollection_EN_{p}.txt", levels)
+        if p != "dev":
+            require_part(base / f"BlurbGenreCollection_EN_{p}.txt", p, len(t))
         texts += t
         lists += lab
         sizes.append(len(t))

@@ -25,7 +25,7 @@ import numpy as np
 from ..dataset import MultiLabelDataset
 from ..errors import malformed, require_path
 from ..formats.validate import read_text
-from .common import halve, image_dataset, make_split
+from .common import halve, image_dataset, make_split, require_part
 
 COCO_HOWTO = ("Download train2014.zip, val2014.zip and annotations_trainval2014.zip from "
               "https://cocodataset.org/#download, extract them into one folder (giving "
@@ -74,18 +74,31 @@ def load_coco2014(path=None, image_size: int | None = None) -> MultiLabelDataset
             base / "annotations" / f"instances_{part}.json")
         keep = [(fn, cats[i]) for fn, i in zip(files, ids) if cats.get(i)]
         parts[part] = keep
-    cat_sorted = sorted(categories, key=lambda c: int(c["id"]))
-    col = {int(c["id"]): j for j, c in enumerate(cat_sorted)}
+    val_file = base / "annotations" / "instances_val2014.json"
+    try:
+        cat_sorted = sorted(categories, key=lambda c: int(c["id"]))
+        col = {int(c["id"]): j for j, c in enumerate(cat_sorted)}
+        names = [str(c["name"]) for c in cat_sorted]
+    except (KeyError, TypeError, ValueError) as err:
+        raise malformed(val_file, None, f"categories need integer 'id' and 'name' ({err!r})") \
+            from None
+    unknown = sorted({c for _, labs in parts["train2014"] + parts["val2014"] for c in labs}
+                     - set(col))
+    if unknown:
+        raise malformed(val_file, None, f"annotations use category ids {unknown[:5]} that "
+                        "'categories' does not list")
+    require_part(base / "annotations" / "instances_train2014.json", "train",
+                 len(parts["train2014"]))
     rows = [(str(base / part / fn), labs) for part in ("train2014", "val2014")
             for fn, labs in parts[part]]
     y = np.zeros((len(rows), len(col)), dtype=np.uint8)
     for i, (_, labs) in enumerate(rows):
         y[i, [col[c] for c in labs]] = 1
     n_tr = len(parts["train2014"])
-    kept, _unused = halve(np.arange(n_tr, len(rows)))
-    val, test = halve(kept)
+    kept, _unused = halve(np.arange(n_tr, len(rows)), source=val_file)
+    val, test = halve(kept, source=val_file)
     return image_dataset(
-        "coco2014", [r[0] for r in rows], y, [c["name"] for c in cat_sorted],
+        "coco2014", [r[0] for r in rows], y, names,
         make_split(np.arange(n_tr), val, test), image_size,
         "MS-COCO 2014 multi-label classification (80 labels)", f"MS-COCO 2014 at {base}",
         "COCO annotations CC BY 4.0; images under their Flickr licenses",

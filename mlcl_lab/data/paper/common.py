@@ -7,10 +7,13 @@ indices into it that follows paper.md §6 (documented per loader).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from sklearn.model_selection import train_test_split
 
 from ..dataset import MultiLabelDataset
+from ..errors import malformed
 from ..formats.validate import check_nonempty
 from ..images import decode_images
 from ..splits import Split, split_indices
@@ -18,16 +21,28 @@ from ..splits import Split, split_indices
 PAPER_SEED = 42  # the official code's random_state
 
 
-def halve(ids: np.ndarray, seed: int = PAPER_SEED) -> tuple[np.ndarray, np.ndarray]:
+def halve(ids: np.ndarray, seed: int = PAPER_SEED,
+          source: str | Path | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``train_test_split(ids, test_size=0.5, random_state=seed)`` -> (first, second).
 
     The halves keep sklearn's shuffled order, so halving a half reproduces the
-    official code's chained calls; :func:`make_split` sorts at the end.
+    official code's chained calls; :func:`make_split` sorts at the end. Fewer than 2
+    ids: a MalformedFileError naming ``source`` (the file that lists them) when given.
     """
     if len(ids) < 2:
+        if source is not None:
+            raise malformed(source, None, f"lists {len(ids)} usable sample(s); the official "
+                            "split halves them and needs at least 2")
         raise ValueError(f"cannot split {len(ids)} samples in two halves")
     a, b = train_test_split(np.asarray(ids), test_size=0.5, random_state=seed)
     return np.asarray(a), np.asarray(b)
+
+
+def require_part(source: str | Path, part: str, n: int) -> None:
+    """Refuse an official train or test part with no sample, naming the file listing it."""
+    if n < 1:
+        raise malformed(source, None, f"lists no sample: the official {part} part would be "
+                        "empty")
 
 
 def make_split(train: np.ndarray, val: np.ndarray, test: np.ndarray) -> Split:

@@ -24,7 +24,7 @@ import numpy as np
 from ..dataset import MultiLabelDataset
 from ..errors import malformed, require_path
 from ..formats.validate import read_lines
-from .common import halve, image_dataset, make_split
+from .common import halve, image_dataset, make_split, require_part
 
 NUS_HOWTO = ("Download the NUS-WIDE ground truth (Groundtruth/TrainTestLabels), ImageList and "
              "Concepts81.txt from https://lms.comp.nus.edu.sg/wp-content/uploads/2019/research/"
@@ -71,7 +71,9 @@ def load_nuswide(path=None, image_size: int | None = None) -> MultiLabelDataset:
         part_of += [part] * int(keep.sum())
     y = np.concatenate(labels)
     n_tr = part_of.count("Train")
-    val, test = halve(np.arange(n_tr, len(paths)))
+    require_part(base / "ImageList" / "TrainImagelist.txt", "train", n_tr)
+    val, test = halve(np.arange(n_tr, len(paths)),
+                      source=base / "ImageList" / "TestImagelist.txt")
     return image_dataset(
         "nuswide", paths, y, concepts, make_split(np.arange(n_tr), val, test), image_size,
         "NUS-WIDE (81 concepts), unlabeled images removed", f"NUS-WIDE at {base}",

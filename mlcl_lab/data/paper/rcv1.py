@@ -25,7 +25,7 @@ import numpy as np
 
 from ..dataset import MultiLabelDataset
 from ..errors import DatasetNotFoundError, labels_from_lists, malformed, require_path
-from .common import PAPER_SEED, carve_validation, text_dataset
+from .common import PAPER_SEED, carve_validation, require_part, text_dataset
 
 RCV1_HOWTO = ("Download lyrl2004_tokens_train.dat.gz, lyrl2004_tokens_test_pt0..3.dat.gz and "
               "rcv1-v2.topics.qrels.gz from the JMLR RCV1-v2 appendices "
@@ -119,6 +119,8 @@ def load_rcv1v2(path=None, min_train_count: int = 30, val_fraction: float = 0.1,
     y, texts = y[keep], [t for t, k in zip(texts, keep) if k]
     ids = [d for d, k in zip(ids, keep) if k]
     n_tr = int(keep[:n_train].sum())
+    require_part(base, "train (lyrl2004_tokens_train)", n_tr)
+    require_part(base, "test (lyrl2004_tokens_test_pt*)", len(ids) - n_tr)
     split = carve_validation(y, np.arange(n_tr), np.arange(n_tr, len(ids)), val_fraction, seed)
     return text_dataset("rcv1v2", texts, y, names, split,
                         f"RCV1-v2 news topics ({len(names)} labels with >= {min_train_count} "

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..dataset import MultiLabelDataset
 from ..errors import DatasetNotFoundError, labels_from_lists, malformed, require_path
-from .common import PAPER_SEED, carve_validation, text_dataset
+from .common import PAPER_SEED, carve_validation, require_part, text_dataset
 
 REUTERS_HOWTO = ("Download reuters21578.tar.gz from the UCI archive "
                  "(https://archive.ics.uci.edu/dataset/137/reuters+21578+text+categorization+"
@@ -86,6 +86,8 @@ def load_reuters21578(path=None, val_fraction: float = 0.1,
     y = y[order]
     texts = [texts[i] for i in order]
     n_tr = int((keep & is_train).sum())
+    require_part(base, "train (LEWISSPLIT=TRAIN, TOPICS=YES)", n_tr)
+    require_part(base, "test (LEWISSPLIT=TEST, TOPICS=YES)", len(order) - n_tr)
     split = carve_validation(y, np.arange(n_tr), np.arange(n_tr, len(order)), val_fraction, seed)
     return text_dataset("reuters21578", texts, y, names, split,
                         f"Reuters-21578 ModApte ({len(names)} topics)", f"Reuters-21578 at {base}",

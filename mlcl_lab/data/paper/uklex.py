@@ -23,7 +23,7 @@ import numpy as np
 from ..dataset import MultiLabelDataset
 from ..errors import labels_from_lists, require_path
 from ..formats.text_table import read_text_jsonl
-from .common import make_split, text_dataset
+from .common import make_split, require_part, text_dataset
 
 UKLEX_HOWTO = ("Export the UK-LEX splits from the Hugging Face hub to train.jsonl, "
                "validation.jsonl and test.jsonl (fields 'text', 'labels'), put them in one "
@@ -44,6 +44,8 @@ def load_uklex(path=None, text_key: str = "text", labels_key: str = "labels",
     texts, lists, sizes = [], [], []
     for part in UKLEX_PARTS:
         t, lab = read_text_jsonl(base / f"{part}.jsonl", text_key, labels_key)
+        if part != "validation":
+            require_part(base / f"{part}.jsonl", part, len(t))
         texts += t
         lists += lab
         sizes.append(len(t))

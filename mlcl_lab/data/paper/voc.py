@@ -23,7 +23,7 @@ import numpy as np
 from ..dataset import MultiLabelDataset
 from ..errors import DatasetNotFoundError, malformed, require_path
 from ..formats.validate import read_lines
-from .common import halve, image_dataset, make_split
+from .common import halve, image_dataset, make_split, require_part
 
 VOC_CLASSES = ["aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair",
                "cow", "diningtable", "dog", "horse", "motorbike", "person", "pottedplant",
@@ -78,7 +78,8 @@ def load_voc2007(path=None, image_size: int | None = None) -> MultiLabelDataset:
         for name in voc_image_labels(root / "Annotations" / f"{img}.xml"):
             y[i, col[name]] = 1
     n_tv = len(trainval)
-    val, tst = halve(np.arange(n_tv, len(ids)))
+    require_part(root / "ImageSets" / "Main" / "trainval.txt", "train", n_tv)
+    val, tst = halve(np.arange(n_tv, len(ids)), source=root / "ImageSets" / "Main" / "test.txt")
     return image_dataset(
         "voc2007", [str(root / "JPEGImages" / f"{i}.jpg") for i in ids], y, list(VOC_CLASSES),
         make_split(np.arange(n_tv), val, tst), image_size,
