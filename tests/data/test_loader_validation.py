@@ -94,7 +94,8 @@ def test_paper_loader_garbage_and_empty(tmp_path):
     for part in ("train", "val", "test"):
         (tmp_path / f"text_{part}").write_text("")
         (tmp_path / f"label_{part}").write_text("")
-    with pytest.raises(MalformedFileError, match="holds no sample"):
+    with pytest.raises(MalformedFileError, match=r"text_train: lists no sample: the official "
+                                                 r"train part would be empty"):
         load_aapd(tmp_path)
     (tmp_path / "text_val").write_bytes(GARBAGE)
     with pytest.raises(MalformedFileError, match=r"text_val:1: is not UTF-8"):
