@@ -97,6 +97,9 @@ def test_paper_loader_garbage_and_empty(tmp_path):
     with pytest.raises(MalformedFileError, match=r"text_train: lists no sample: the official "
                                                  r"train part would be empty"):
         load_aapd(tmp_path)
+    for part in ("train", "test"):
+        (tmp_path / f"text_{part}").write_text("an abstract\n")
+        (tmp_path / f"label_{part}").write_text("cs.AI\n")
     (tmp_path / "text_val").write_bytes(GARBAGE)
     with pytest.raises(MalformedFileError, match=r"text_val:1: is not UTF-8"):
         load_aapd(tmp_path)
