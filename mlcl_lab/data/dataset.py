@@ -95,6 +95,11 @@ def validate_dataset(ds: MultiLabelDataset) -> None:
         raise TypeError(f"dataset {ds.name!r}: labels must be uint8, got {y.dtype}")
     if y.size and y.max() > 1:
         raise ValueError(f"dataset {ds.name!r}: labels must be multi-hot (0/1)")
+    if len(set(ds.label_names)) != len(ds.label_names):
+        seen: set = set()
+        dup = sorted({str(n) for n in ds.label_names if n in seen or seen.add(n)})
+        raise ValueError(f"dataset {ds.name!r}: label names repeat {dup[:5]} (names must be "
+                         "unique)")
     if len(ds.label_names) != y.shape[1]:
         raise ValueError(
             f"dataset {ds.name!r}: {len(ds.label_names)} label names for {y.shape[1]} labels"

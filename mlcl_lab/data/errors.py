@@ -55,6 +55,8 @@ def labels_from_lists(label_lists: list[list[str]], label_names: list[str] | Non
 
     names = sorted({lab for labs in label_lists for lab in labs}) if label_names is None \
         else list(label_names)
+    if len(set(names)) != len(names):
+        raise ValueError(f"label_names repeat a name: {names}")
     col = {name: j for j, name in enumerate(names)}
     rows = [i for i, labs in enumerate(label_lists) for lab in labs if lab in col]
     cols = [col[lab] for labs in label_lists for lab in labs if lab in col]

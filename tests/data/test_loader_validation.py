@@ -120,3 +120,14 @@ def test_split_indices_refuses_too_small_inputs(n, val, test, match):
 def test_split_indices_smallest_valid_input():
     s = split_indices(np.eye(4, dtype=np.uint8), 0.0, 0.15, seed=0)
     assert len(s.test) == 1 and len(s.train) == 3
+
+
+def test_repeated_label_names_refused(tmp_path):
+    f, load = _load(tmp_path, "csv", "text,labels\nhi,a\n", label_names=["a", "a"])
+    with pytest.raises(ValueError, match="label_names repeat a name"):
+        load()
+    from mlcl_lab.data import MultiLabelDataset
+
+    with pytest.raises(ValueError, match=r"label names repeat \['x'\]"):
+        MultiLabelDataset(name="d", labels=np.eye(2, dtype=np.uint8), label_names=["x", "x"],
+                          modality="vector", features=np.zeros((2, 1), np.float32))
