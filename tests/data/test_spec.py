@@ -167,3 +167,18 @@ def test_cli_option_strings():
         parse_option_strings(["path"])
     with pytest.raises(ValueError, match="given twice"):
         parse_option_strings(["a=1", "a=2"])
+
+
+def test_datasets_table_sees_the_data_root(tmp_path, monkeypatch):
+    from mlcl_lab.data import datasets_table
+
+    monkeypatch.delenv("MLCL_LAB_DATA", raising=False)
+    _aapd_folder(tmp_path / "aapd")
+    (tmp_path / "voc2007").mkdir()  # present but lacking the devkit folders
+    table = datasets_table(compute_stats=False, data_root=tmp_path).set_index("name")
+    assert table.loc["aapd", "status"] == "found in data root"
+    assert table.loc["aapd", "how_to_get"] == ""
+    assert table.loc["voc2007", "status"] == "needs path"
+    assert "VOCtrainval" in table.loc["voc2007", "how_to_get"]
+    plain = datasets_table(compute_stats=False).set_index("name")
+    assert plain.loc["aapd", "status"] == "needs path"
