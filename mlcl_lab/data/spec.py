@@ -21,6 +21,7 @@ folder does not redo finished runs while changing its content does.
 from __future__ import annotations
 
 import inspect
+import json
 import os
 import re
 from collections.abc import Mapping
@@ -114,6 +115,13 @@ class DatasetSpec:
             raise ValueError(f"dataset {name!r}: option values must be JSON data "
                              f"(str, number, bool, list, mapping), got {opts!r}")
         return cls(name, opts)
+
+    def __hash__(self) -> int:
+        return hash((self.name, json.dumps(to_jsonable(self.options), sort_keys=True)))
+
+    def as_mapping(self) -> dict[str, Any]:
+        """``{"name": ..., **options}`` (paths absolute): what :meth:`parse` reads back."""
+        return {"name": self.name, **to_jsonable(self.options)}
 
     @property
     def entry(self) -> DatasetEntry:

@@ -182,3 +182,12 @@ def test_datasets_table_sees_the_data_root(tmp_path, monkeypatch):
     assert "VOCtrainval" in table.loc["voc2007", "how_to_get"]
     plain = datasets_table(compute_stats=False).set_index("name")
     assert plain.loc["aapd", "status"] == "needs path"
+
+
+def test_hashable_picklable_and_round_trips(tmp_path):
+    import pickle
+
+    spec = DatasetSpec.parse({"name": "aapd", "path": tmp_path / "x"})
+    same = DatasetSpec.parse(spec.as_mapping())
+    assert same == spec and hash(same) == hash(spec) and len({spec, same}) == 1
+    assert pickle.loads(pickle.dumps(spec)) == spec
