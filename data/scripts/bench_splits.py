@@ -67,7 +67,7 @@ def bench(name: str, seed: int = 0, val: float = 0.15, test: float = 0.15) -> di
     n_te, n_va = len(ref.test), len(ref.val)
     rand = {"test": perm[:n_te], "val": perm[n_te:n_te + n_va], "train": perm[n_te + n_va:]}
     parts = {"train": ref.train, "val": ref.val, "test": ref.test}
-    return {"dataset": name, "n": int(len(y)), "labels": int(y.shape[1]),
+    return {"dataset": name, "n": len(y), "labels": int(y.shape[1]),
             "seconds_split_indices": t_plain, "seconds_cache_miss": t_miss,
             "seconds_cache_hit": t_hit, "speedup_hit_vs_uncached": t_plain / t_hit,
             "seconds_training_subset_0.1": t_subset,

@@ -14,6 +14,7 @@ from .dataset import MultiLabelDataset, dataset_statistics
 from .errors import DatasetNotFoundError, DatasetUnavailable, MalformedFileError
 from .inputs import encoder_inputs
 from .registry import available_datasets, load_dataset
+from .spec import DatasetSpec, load_spec
 from .splits import (
     TRAINING_FRACTIONS,
     CoverageWarning,
@@ -25,12 +26,11 @@ from .splits import (
     split_indices,
     training_subset,
 )
-from .spec import DatasetSpec, load_spec
-from .user_split import attach_split, with_split_files
 from .storage import DataIntegrityError
 from .synthetic import make_synthetic
 from .table import datasets_table
 from .text_encoders import HashingTextEncoder, MiniLMEncoder
+from .user_split import attach_split, with_split_files
 
 __all__ = [
     "TRAINING_FRACTIONS",

@@ -86,7 +86,7 @@ def _iterstrat_version() -> str:
 def split_key(labels: np.ndarray, val_fraction: float, test_fraction: float, seed: int,
               n_draws: int | None = None) -> dict:
     """Everything the split depends on (see the module docstring)."""
-    return {"labels_sha256": labels_digest(labels), "n": int(len(labels)),
+    return {"labels_sha256": labels_digest(labels), "n": len(labels),
             "val_fraction": repr(float(val_fraction)), "test_fraction": repr(float(test_fraction)),
             "seed": int(seed), "n_draws": resolve_n_draws(labels, n_draws),
             "algorithm": ALGORITHM, "algorithm_version": ALGORITHM_VERSION,
@@ -195,7 +195,7 @@ def cached_stratified_order(labels: np.ndarray, seed: int = 0, n_chunks: int = 1
     ``n_chunks``, the algorithm version and the iterstrat version."""
     from .splits import stratified_order
 
-    key = {"labels_sha256": labels_digest(labels), "n": int(len(labels)), "seed": int(seed),
+    key = {"labels_sha256": labels_digest(labels), "n": len(labels), "seed": int(seed),
            "n_chunks": int(n_chunks), "algorithm": ORDER_ALGORITHM,
            "algorithm_version": ALGORITHM_VERSION, "iterstrat": _iterstrat_version()}
     arrays, _, status = _through_cache(

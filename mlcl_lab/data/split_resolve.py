@@ -72,6 +72,23 @@ def _stratified(labels: np.ndarray, val_fraction: float, test_fraction: float, s
                                 cache_dir=None if cache_dir in (None, True) else cache_dir)
 
 
+def carve_validation(labels: np.ndarray, train: np.ndarray, test: np.ndarray,
+                     val_fraction: float, seed: int, cache_dir: str | Path | None | bool = False
+                     ) -> tuple[Split, str | None]:
+    """Given train/test rows, validation = a stratified ``val_fraction`` of the train rows.
+
+    ``split_indices(labels[train], val_fraction, 0.0, seed)`` mapped back to dataset rows
+    (through the cache unless ``cache_dir`` is False); the test rows are kept as they are.
+    Returns the split and the cache status.
+    """
+    train = np.asarray(train, dtype=np.int64)
+    if not val_fraction:
+        return Split(np.sort(train), np.zeros(0, np.int64), np.sort(np.asarray(test, np.int64))), None
+    inner, cache = _stratified(np.asarray(labels)[train], val_fraction, 0.0, int(seed), cache_dir)
+    return Split(train=np.sort(train[inner.train]), val=np.sort(train[inner.val]),
+                 test=np.sort(np.asarray(test, dtype=np.int64)), warnings=inner.warnings), cache
+
+
 def resolve_split(dataset, *, seed: int, val_fraction: float, test_fraction: float,
                   cache_dir: str | Path | None | bool = None) -> SplitRecord:
     """The split every run, probe, threshold tuning and test metric of ``dataset`` uses.
@@ -105,10 +122,7 @@ def resolve_split(dataset, *, seed: int, val_fraction: float, test_fraction: flo
     validate_split(own, dataset.n_samples, where)
     if len(own.val) or not val_fraction:
         return SplitRecord(own, source, kind)
-    train = np.asarray(own.train, dtype=np.int64)
-    inner, cache = _stratified(np.asarray(dataset.labels)[train], val_fraction, 0.0, int(seed),
-                               cache_dir)
-    split = Split(train=train[inner.train], val=train[inner.val],
-                  test=np.asarray(own.test, dtype=np.int64), warnings=inner.warnings)
+    split, cache = carve_validation(dataset.labels, own.train, own.test, val_fraction,
+                                    int(seed), cache_dir)
     return SplitRecord(split, f"{source}; validation = stratified {val_fraction} of its training "
                        f"part (seed {int(seed)}, algorithm v1)", kind, cache)

@@ -6,7 +6,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mlcl_lab.data import DatasetNotFoundError, MalformedFileError, load_dataset, resolve_split
+from mlcl_lab.data import (
+    DatasetNotFoundError,
+    MalformedFileError,
+    load_dataset,
+    resolve_split,
+)
 
 h5py = pytest.importorskip("h5py")
 

@@ -36,21 +36,21 @@ def test_empty_inputs_refused(tmp_path, fmt, content, match):
 
 
 def test_duplicated_csv_header_refused(tmp_path):
-    f, load = _load(tmp_path, "csv", "text,labels,labels\nhi,a,b\n")
+    _f, load = _load(tmp_path, "csv", "text,labels,labels\nhi,a,b\n")
     with pytest.raises(MalformedFileError, match=r"data.csv:1: duplicated column name\(s\) "
                                                  r"\['labels'\]"):
         load()
 
 
 def test_duplicated_arff_attribute_refused(tmp_path):
-    f, load = _load(tmp_path, "arff", "@relation r\n@attribute f numeric\n@attribute f numeric\n"
+    _f, load = _load(tmp_path, "arff", "@relation r\n@attribute f numeric\n@attribute f numeric\n"
                     "@attribute l {0,1}\n@data\n1,2,1\n", n_labels=1)
     with pytest.raises(MalformedFileError, match=r"duplicated attribute name\(s\) \['f'\]"):
         load()
 
 
 def test_duplicated_jsonl_key_refused(tmp_path):
-    f, load = _load(tmp_path, "jsonl", '{"text": "a", "labels": ["x"]}\n'
+    _f, load = _load(tmp_path, "jsonl", '{"text": "a", "labels": ["x"]}\n'
                     '{"text": "b", "labels": ["x"], "labels": ["y"]}\n')
     with pytest.raises(MalformedFileError, match=r"data.jsonl:2: object repeats key"):
         load()
@@ -85,7 +85,7 @@ def test_binary_garbage_is_a_malformed_file(tmp_path, fmt):
 
 
 def test_non_utf8_names_the_line(tmp_path):
-    f, load = _load(tmp_path, "jsonl", b'{"text": "a", "labels": ["x"]}\n{"text": "\xff"}\n')
+    _f, load = _load(tmp_path, "jsonl", b'{"text": "a", "labels": ["x"]}\n{"text": "\xff"}\n')
     with pytest.raises(MalformedFileError, match=r"data.jsonl:2: is not UTF-8 text"):
         load()
 
@@ -123,7 +123,7 @@ def test_split_indices_smallest_valid_input():
 
 
 def test_repeated_label_names_refused(tmp_path):
-    f, load = _load(tmp_path, "csv", "text,labels\nhi,a\n", label_names=["a", "a"])
+    _f, load = _load(tmp_path, "csv", "text,labels\nhi,a\n", label_names=["a", "a"])
     with pytest.raises(ValueError, match="label_names repeat a name"):
         load()
     from mlcl_lab.data import MultiLabelDataset

@@ -17,7 +17,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mlcl_lab.data import DatasetNotFoundError, MalformedFileError, load_dataset, resolve_split
+from mlcl_lab.data import (
+    DatasetNotFoundError,
+    MalformedFileError,
+    load_dataset,
+    resolve_split,
+)
 
 # MLCL_FUZZ_EXAMPLES raises the count for a local, longer search (CI keeps 25)
 FAST = settings(max_examples=int(os.environ.get("MLCL_FUZZ_EXAMPLES", "25")), deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -7,8 +7,13 @@ import shutil
 import numpy as np
 import pytest
 
-from mlcl_lab.data import DatasetNotFoundError, DatasetSpec, DatasetUnavailable, load_spec
-from mlcl_lab.data import registry
+from mlcl_lab.data import (
+    DatasetNotFoundError,
+    DatasetSpec,
+    DatasetUnavailable,
+    load_spec,
+    registry,
+)
 from mlcl_lab.data.paper.aapd import AAPD_HOWTO
 from mlcl_lab.data.paper.voc import VOC_HOWTO
 

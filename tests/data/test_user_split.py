@@ -3,7 +3,12 @@
 import numpy as np
 import pytest
 
-from mlcl_lab.data import MalformedFileError, load_dataset, resolve_split, with_split_files
+from mlcl_lab.data import (
+    MalformedFileError,
+    load_dataset,
+    resolve_split,
+    with_split_files,
+)
 from mlcl_lab.data.user_split import read_index_file
 
 CSV = """text,labels,split

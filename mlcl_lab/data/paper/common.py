@@ -12,11 +12,12 @@ from pathlib import Path
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from .. import split_resolve
 from ..dataset import MultiLabelDataset
 from ..errors import malformed
 from ..formats.validate import check_nonempty
 from ..images import decode_images
-from ..splits import Split, split_indices
+from ..splits import Split
 
 PAPER_SEED = 42  # the official code's random_state
 
@@ -53,11 +54,8 @@ def make_split(train: np.ndarray, val: np.ndarray, test: np.ndarray) -> Split:
 
 def carve_validation(labels: np.ndarray, train: np.ndarray, test: np.ndarray,
                      val_fraction: float, seed: int) -> Split:
-    """Official train/test; validation = a label-stratified part of train."""
-    if val_fraction == 0:
-        return make_split(train, np.zeros(0, np.int64), test)
-    inner = split_indices(labels[train], val_fraction=val_fraction, test_fraction=0.0, seed=seed)
-    return make_split(train[inner.train], train[inner.val], test)
+    """Official train/test; validation = a label-stratified part of train (no cache)."""
+    return split_resolve.carve_validation(labels, train, test, val_fraction, seed)[0]
 
 
 def image_dataset(name: str, paths: list[str], labels: np.ndarray, label_names: list[str],
