@@ -45,8 +45,8 @@ def _text_dataset(texts, label_lists, label_names, name, p, fmt, split=None,
     from ..user_split import attach_split, split_from_column
 
     parts = split_from_column(*split, p, split_field)
-    return attach_split(ds, *parts, source=f"user (split {fmt == 'CSV' and 'column' or 'key'} "
-                        f"{split_field!r} of {p.name})")
+    field = "column" if fmt == "CSV" else "key"
+    return attach_split(ds, *parts, source=f"user (split {field} {split_field!r} of {p.name})")
 
 
 def _label_values(values, p: Path, lineno: int, what: str) -> list[str]:
