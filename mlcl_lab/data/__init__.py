@@ -25,6 +25,7 @@ from .splits import (
     resolve_split,
     split_indices,
     training_subset,
+    warm_split_cache,
 )
 from .storage import DataIntegrityError
 from .synthetic import make_synthetic
@@ -58,5 +59,6 @@ __all__ = [
     "resolve_split",
     "split_indices",
     "training_subset",
+    "warm_split_cache",
     "with_split_files",
 ]

@@ -126,3 +126,27 @@ def resolve_split(dataset, *, seed: int, val_fraction: float, test_fraction: flo
                                     int(seed), cache_dir)
     return SplitRecord(split, f"{source}; validation = stratified {val_fraction} of its training "
                        f"part (seed {int(seed)}, algorithm v1)", kind, cache)
+
+
+def warm_split_cache(dataset, *, seeds, val_fraction: float, test_fraction: float,
+                     train_fractions=(1.0,), cache_dir: str | Path | None = None
+                     ) -> list[SplitRecord]:
+    """Compute (or verify) every split and low-data ordering a grid on ``dataset`` needs.
+
+    Call once in the parent process before runs start in parallel: otherwise the first
+    runs of a grid, started together, would each compute the same split. For each seed:
+    :func:`resolve_split` and, for each fraction < 1, :func:`training_subset` of its
+    training part, all through the cache. Returns the split records (one per seed).
+    """
+    from .splits import training_subset
+
+    records = []
+    for seed in seeds:
+        rec = resolve_split(dataset, seed=int(seed), val_fraction=val_fraction,
+                            test_fraction=test_fraction, cache_dir=cache_dir)
+        for fraction in train_fractions:
+            if fraction < 1.0:
+                training_subset(rec.split.train, dataset.labels, fraction, seed=int(seed),
+                                cache_dir=cache_dir)
+        records.append(rec)
+    return records

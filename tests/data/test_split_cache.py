@@ -139,3 +139,21 @@ def test_training_subset_order_cached(labels, tmp_path):
     with pytest.warns(SplitCacheWarning, match="not a permutation"):
         order, status = cached_stratified_order(labels[train], seed=2, cache_dir=tmp_path)
     assert status == "recomputed" and np.array_equal(order, stratified_order(labels[train], 2))
+
+
+def test_warm_split_cache_makes_every_run_a_hit(tmp_path):
+    from mlcl_lab.data import make_synthetic, resolve_split, training_subset
+    from mlcl_lab.data.splits import warm_split_cache
+
+    ds = make_synthetic(n_samples=200, n_labels=5, seed=3)
+    recs = warm_split_cache(ds, seeds=[0, 1], val_fraction=0.15, test_fraction=0.15,
+                            train_fractions=[0.1, 1.0], cache_dir=tmp_path)
+    assert [r.cache for r in recs] == ["miss", "miss"]
+    assert len(list(tmp_path.glob("*.json"))) == 4  # 2 splits + 2 low-data orderings
+    for seed, rec in zip((0, 1), recs):
+        again = resolve_split(ds, seed=seed, val_fraction=0.15, test_fraction=0.15,
+                              cache_dir=tmp_path)
+        assert again.cache == "hit" and np.array_equal(again.split.test, rec.split.test)
+        before = len(list(tmp_path.glob("*.json")))
+        training_subset(again.split.train, ds.labels, 0.1, seed=seed, cache_dir=tmp_path)
+        assert len(list(tmp_path.glob("*.json"))) == before
