@@ -82,7 +82,7 @@ class DatasetSpec:
             TypeError: a value of the wrong shape (not a str/mapping, a non-path path).
         """
         if isinstance(value, DatasetSpec):
-            value = {"name": value.name, **value.options}
+            return value  # already validated; keeps its computed identity
         if isinstance(value, str):
             value = {"name": value}
         if not isinstance(value, Mapping):
@@ -168,7 +168,11 @@ class DatasetSpec:
         return ident
 
     def identity(self) -> dict[str, Any]:
-        """What enters a run's params hash: name, options without paths, data checksums."""
+        """What enters a run's params hash: name, options without paths, data checksums.
+
+        Computed once per spec object (a folder walk + cached file digests): parse a
+        dataset once per grid and reuse the spec for all its runs.
+        """
         return dict(self._identity)
 
     def check(self) -> None:
