@@ -14,18 +14,30 @@ from mlcl_lab.metrics.clustering import (
     label_set_clustering,
 )
 from mlcl_lab.metrics.label_correlation import label_correlation, sample_pairs
+from mlcl_lab.metrics.stat_scores import (
+    StatScores,
+    f1_from_stats,
+    micro_f1_from_stats,
+    multilabel_stat_scores,
+    multilabel_stat_scores_at_thresholds,
+)
 from mlcl_lab.metrics.uniformity import uniformity
 
 __all__ = [
     "MetricAccumulator",
+    "StatScores",
     "alignment",
     "binarize",
     "classification_metrics",
     "default_threshold_grid",
+    "f1_from_stats",
     "frequent_label_sets",
     "knn_label_precision",
     "label_correlation",
     "label_set_clustering",
+    "micro_f1_from_stats",
+    "multilabel_stat_scores",
+    "multilabel_stat_scores_at_thresholds",
     "sample_pairs",
     "tune_thresholds",
     "uniformity",
