@@ -1,11 +1,13 @@
 """Loss zoo of mlcl-lab: supervised baselines and multi-label contrastive losses.
 
 Public API: :func:`get_loss`, :func:`available_losses`, :func:`loss_kind`, and the
-gradient-analysis helpers :func:`pair_weights`, :func:`gradient_components` (paper.md §4).
+gradient-analysis helpers :func:`loss_pair_weights`, :func:`gradient_components` (paper.md §4).
 Each loss lives in its own module (formulas: paper.md §3); the shared machinery is in
 ``_hyper`` (hyper-parameter checks), ``_validation``, ``_softmax`` (masked log-softmax),
 ``_pool`` (candidates, instance + prototype pool), ``_weights`` (positive weights as
-matrix products), ``_engine`` (weighted objective, REG term, reductions) and ``_module``.
+matrix products), ``_engine`` (weighted objective, REG term, reductions) and ``_module``;
+the rules shared with the metrics (compute dtype, overflow-safe L2 normalisation, the
+any / all / Jaccard positives, empty-input checks) are in :mod:`mlcl_lab.core`.
 
 Edge-case policies shared by the contrastive losses:
 
@@ -30,7 +32,7 @@ from __future__ import annotations
 
 from . import asl, base, bce, focal, msc, mscwrg, mulsupcon, proto, reg, sd, supcon, zlpr  # noqa: F401
 from ._registry import available_losses, get_loss, loss_kind
-from .gradients import GradientComponents, PairWeights, gradient_components, pair_weights
+from .gradients import GradientComponents, PairWeights, gradient_components, loss_pair_weights
 
-__all__ = ["get_loss", "available_losses", "loss_kind", "pair_weights", "gradient_components",
+__all__ = ["get_loss", "available_losses", "loss_kind", "loss_pair_weights", "gradient_components",
            "PairWeights", "GradientComponents"]

@@ -1,22 +1,41 @@
-"""Input validation shared by all losses: shapes, dtypes, binary labels, finite values."""
+"""Input validation shared by all losses: shapes, dtypes, binary labels, finite values,
+non-empty batches and (for embeddings that are L2-normalised) no all-zero rows.
+
+The empty-input and zero-row policies and their messages are those of the metrics
+(:mod:`mlcl_lab.core.checks`, :mod:`mlcl_lab.core.normalize`).
+"""
 from __future__ import annotations
 
 import torch
 from torch import Tensor
 
+from ..core.checks import check_nonempty
+from ..core.normalize import check_nonzero_rows
 
-def check_embeddings(x: Tensor, name: str, dim: int | None = None) -> None:
-    """``x`` must be a floating (N, D) tensor with finite entries (and D == dim if given)."""
+
+def check_embeddings(x: Tensor, name: str, dim: int | None = None, *, normalised: bool = False) -> None:
+    """``x`` must be a floating (N, D) tensor, N >= 1, D >= 1 (== dim if given), with finite entries.
+
+    ``normalised=True`` (embeddings the loss L2-normalises) also refuses all-zero rows. The
+    finiteness and zero-row flags are read back in one host-device synchronisation.
+    """
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
     if not x.is_floating_point():
         raise TypeError(f"{name} must be a floating-point tensor, got dtype {x.dtype}")
     if x.dim() != 2:
         raise ValueError(f"{name} must have shape (N, D), got {tuple(x.shape)}")
+    check_nonempty(x, name)
     if dim is not None and x.shape[1] != dim:
         raise ValueError(f"{name} has feature dimension {x.shape[1]}, expected {dim}")
-    if not bool(torch.isfinite(x).all()):
+    flags = [~torch.isfinite(x).all()]
+    if normalised:
+        flags.append((x == 0).all(dim=1).any())
+    not_finite, *zero_rows = torch.stack(flags).tolist()
+    if not_finite:
         raise ValueError(f"{name} contains NaN or Inf values (pass validate=False to skip this check)")
+    if zero_rows and zero_rows[0]:
+        check_nonzero_rows(x, name)
 
 
 def check_labels(y: Tensor, name: str, n_rows: int, n_labels: int | None = None) -> None:
@@ -33,8 +52,3 @@ def check_labels(y: Tensor, name: str, n_rows: int, n_labels: int | None = None)
         raise ValueError(f"{name} contains NaN or Inf values; labels must be 0/1 multi-hot")
     if not bool(((y == 0) | (y == 1)).all()):
         raise ValueError(f"{name} must be binary (0/1 multi-hot); found other values")
-
-
-def compute_dtype(x: Tensor) -> torch.dtype:
-    """Internal precision: float64 stays float64; float16/bfloat16/float32 are computed in float32."""
-    return torch.float64 if x.dtype == torch.float64 else torch.float32

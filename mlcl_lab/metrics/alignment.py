@@ -7,13 +7,10 @@ import math
 
 import torch
 
-from mlcl_lab.metrics._chunks import (
-    chunk_rows,
-    compute_dtype,
-    l2_normalize,
-    upper_triangle_blocks,
-)
-from mlcl_lab.metrics._label_pairs import POSITIVE_MODES, pair_weights
+from mlcl_lab.core.normalize import unit_rows
+from mlcl_lab.core.positives import POSITIVE_RULES, positive_weights
+from mlcl_lab.core.precision import compute_dtype
+from mlcl_lab.metrics._chunks import chunk_rows, upper_triangle_blocks
 from mlcl_lab.metrics._validation import ArrayLike, as_embeddings, as_multihot, check_choice
 
 
@@ -47,7 +44,7 @@ def alignment(
         float. All embeddings identical -> 0.0. Raises ValueError if there is no
         positive pair at all (the mean would be undefined).
     """
-    check_choice(positives, "positives", POSITIVE_MODES)
+    check_choice(positives, "positives", POSITIVE_RULES)
     if (
         isinstance(alpha, bool)
         or not isinstance(alpha, (int, float))
@@ -61,7 +58,7 @@ def alignment(
         raise ValueError(f"z has N={x.shape[0]} rows but y has {labels.shape[0]}")
     x = x.to(compute_dtype(x))
     if normalize:
-        x = l2_normalize(x)
+        x = unit_rows(x)
     n = x.shape[0]
     dt = x.dtype
     sq = (x * x).sum(1, keepdim=True)
@@ -75,7 +72,7 @@ def alignment(
 
     def accumulate(r: slice, c: slice, mask: torch.Tensor | None) -> None:
         nonlocal num, den
-        w = pair_weights(labels[r], labels[c], positives, dtype=dt)
+        w = positive_weights(labels[r], labels[c], positives, dtype=dt)
         if mask is not None:
             w.mul_(mask)
         d2 = (left[r] @ right[c].T).clamp_min_(0.0)

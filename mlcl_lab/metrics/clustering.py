@@ -7,7 +7,9 @@ import math
 
 import torch
 
-from mlcl_lab.metrics._chunks import chunk_rows, compute_dtype, l2_normalize, sq_dists
+from mlcl_lab.core.normalize import unit_rows
+from mlcl_lab.core.precision import compute_dtype
+from mlcl_lab.metrics._chunks import chunk_rows, sq_dists
 from mlcl_lab.metrics._validation import ArrayLike, as_embeddings, as_multihot
 
 
@@ -19,7 +21,7 @@ def _inputs(z: ArrayLike, y: ArrayLike, normalize: bool) -> tuple[torch.Tensor, 
     if not isinstance(normalize, bool):
         raise TypeError(f"normalize must be a bool, got {type(normalize).__name__}")
     x = x.to(compute_dtype(x))
-    return (l2_normalize(x) if normalize else x), labels
+    return (unit_rows(x) if normalize else x), labels
 
 
 def frequent_label_sets(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import torch
 
-from mlcl_lab.metrics._chunks import l2_normalize
+from mlcl_lab.core.normalize import unit_rows
 from mlcl_lab.metrics._stats import pearson, spearman
 from mlcl_lab.metrics._validation import ArrayLike, as_embeddings, as_multihot
 
@@ -89,7 +89,7 @@ def label_correlation(
     labels = as_multihot(y, "y", device=x.device)
     if labels.shape[0] != x.shape[0]:
         raise ValueError(f"z has N={x.shape[0]} rows but y has {labels.shape[0]}")
-    x = l2_normalize(x.to(torch.float64))
+    x = unit_rows(x.to(torch.float64))
     n, n_labels = labels.shape
 
     i, j = sample_pairs(n, n_pairs, seed)
@@ -117,7 +117,7 @@ def label_correlation(
                 f"prototypes must have shape (L, D)=({n_labels}, {x.shape[1]}), "
                 f"got {tuple(p.shape)}"
             )
-        unit = l2_normalize(p, "prototypes")
+        unit = unit_rows(p, "prototypes")
         usable = present
     ccos = unit @ unit.T
     pmi, cjac = _pmi(labels)

@@ -6,12 +6,9 @@ import math
 
 import torch
 
-from mlcl_lab.metrics._chunks import (
-    chunk_rows,
-    compute_dtype,
-    l2_normalize,
-    upper_triangle_blocks,
-)
+from mlcl_lab.core.normalize import unit_rows
+from mlcl_lab.core.precision import compute_dtype
+from mlcl_lab.metrics._chunks import chunk_rows, upper_triangle_blocks
 from mlcl_lab.metrics._validation import ArrayLike, as_embeddings
 
 
@@ -57,7 +54,7 @@ def uniformity(
     if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t) or t <= 0:
         raise ValueError(f"t must be a finite float > 0, got {t!r}")
     x = as_embeddings(z, "z", min_rows=2)
-    x = l2_normalize(x.to(compute_dtype(x)))
+    x = unit_rows(x.to(compute_dtype(x)))
     n = x.shape[0]
     rows = chunk_rows(n, n, max_memory, chunk_size, bytes_per_pair=2 * x.element_size())
     total = torch.tensor(-math.inf, dtype=torch.float64, device=x.device)
