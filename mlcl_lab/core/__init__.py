@@ -18,6 +18,7 @@ from mlcl_lab.core.positives import (
     any_positive,
     intersections,
     jaccard,
+    jaccard_paired,
     positive_weights,
     unions,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "compute_dtype",
     "intersections",
     "jaccard",
+    "jaccard_paired",
     "positive_weights",
     "unions",
     "unit_rows",

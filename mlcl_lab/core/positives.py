@@ -56,6 +56,13 @@ def jaccard(ya: Tensor, yb: Tensor, eps: float = 0.0) -> Tensor:
     return torch.where(union > 0, inter / union.clamp_min(1.0), torch.zeros_like(inter))
 
 
+def jaccard_paired(ya: Tensor, yb: Tensor) -> Tensor:
+    """Jaccard index of row-aligned label pairs (ya[k], yb[k]), (P,) for (P, L) inputs; 0 if both empty."""
+    inter = (ya * yb).sum(1)
+    union = ya.sum(1) + yb.sum(1) - inter
+    return torch.where(union > 0, inter / union.clamp_min(1.0), torch.zeros_like(inter))
+
+
 def positive_weights(ya: Tensor, yb: Tensor, rule: str, dtype: torch.dtype = torch.float64) -> Tensor:
     """(A, B) positive weights of label rows ``ya`` (A, L), ``yb`` (B, L) under ``rule``.
 

@@ -13,7 +13,7 @@ from mlcl_lab.metrics.clustering import (
     knn_label_precision,
     label_set_clustering,
 )
-from mlcl_lab.metrics.label_correlation import label_correlation, sample_pairs
+from mlcl_lab.metrics.label_correlation import LabelCorrelation, label_correlation, sample_pairs
 from mlcl_lab.metrics.stat_scores import (
     StatScores,
     f1_from_stats,
@@ -24,6 +24,7 @@ from mlcl_lab.metrics.stat_scores import (
 from mlcl_lab.metrics.uniformity import uniformity
 
 __all__ = [
+    "LabelCorrelation",
     "MetricAccumulator",
     "StatScores",
     "alignment",
