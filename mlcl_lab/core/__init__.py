@@ -11,7 +11,7 @@ Nothing here depends on another part of mlcl-lab (only on torch), so ``losses`` 
 """
 
 from mlcl_lab.core.checks import check_nonempty
-from mlcl_lab.core.normalize import NORM_FLOOR, check_nonzero_rows, unit_rows
+from mlcl_lab.core.normalize import NORM_FLOOR, check_nonzero_rows, pow2_rescale, unit_rows
 from mlcl_lab.core.positives import (
     POSITIVE_RULES,
     all_positive,
@@ -36,6 +36,7 @@ __all__ = [
     "jaccard",
     "jaccard_paired",
     "positive_weights",
+    "pow2_rescale",
     "unions",
     "unit_rows",
 ]

@@ -14,14 +14,22 @@ Policy (losses and metrics alike; issue 15 part 4):
   1 <= ||z|| <= sqrt(D)), which changes nothing mathematically: the direction is
   scale-invariant. Rows inside the range are normalised exactly as ``F.normalize`` does
   (bit for bit, values and gradients), so results in the ordinary range are unchanged.
+* **Raw (un-normalised) geometry** (Euclidean silhouette, Davies–Bouldin, kNN, raw
+  alignment) uses :func:`pow2_rescale`: the whole matrix is multiplied by an exact power of
+  two when its max-abs entry is outside [2^-50, 2^50], so squared distances neither
+  overflow nor underflow; ratios and rankings are unchanged (bit for bit), and a distance
+  is scaled back exactly.
 """
 
 from __future__ import annotations
+
+import math
 
 import torch
 import torch.nn.functional as F
 
 NORM_FLOOR = 1e-12  # F.normalize's eps: below it the clamped norm would distort the row
+SAFE_EXPONENT = 50  # raw matrices with max-abs in [2^-50, 2^50] are used as they are
 
 
 def check_nonzero_rows(z: torch.Tensor, name: str = "z") -> None:
@@ -57,3 +65,20 @@ def unit_rows(z: torch.Tensor, name: str = "z", *, check: bool = True) -> torch.
         outside = ((norm < NORM_FLOOR) | torch.isinf(norm)) & (amax > 0)
         scale = torch.where(outside, amax, torch.ones_like(amax))
     return F.normalize(z / scale, dim=1)
+
+
+def pow2_rescale(x: torch.Tensor) -> tuple[torch.Tensor, int]:
+    """``(x · 2^-k, k)``: ``k = 0`` when max|x| lies in [2^-SAFE_EXPONENT, 2^SAFE_EXPONENT]
+    (``x`` returned as is), otherwise k puts max|x| in [0.5, 1).
+
+    Multiplying by a power of two only changes exponents, so it is exact (up to entries
+    that become subnormal, i.e. below 2^-126 of the largest one in float32); distances of
+    the result times 2^k are the distances of ``x``. The factor is applied in two halves so
+    that neither half over- or underflows the dtype (2^-128 is not a normal float32).
+    """
+    amax = float(x.detach().abs().max()) if x.numel() else 0.0
+    if amax == 0.0 or 2.0**-SAFE_EXPONENT <= amax <= 2.0**SAFE_EXPONENT:
+        return x, 0
+    _, k = math.frexp(amax)  # amax = m · 2^k, m in [0.5, 1)
+    half = k // 2
+    return x * 2.0 ** (-half) * 2.0 ** (half - k), k

@@ -22,6 +22,21 @@ Edge-case policies shared by the contrastive losses:
   repelled); in ``mscwrg``/``reg`` they are anchors without positives (skipped).
 * non-binary / NaN labels, NaN / Inf embeddings, wrong shapes: ValueError/TypeError with
   the reason; ``validate=False`` skips these checks for speed.
+
+Policies shared with the metrics (one implementation, :mod:`mlcl_lab.core`; issue 15 §4):
+
+* empty batch (supervised or contrastive): ``ValueError: logits needs at least 1 row(s),
+  got N=0 (shape (0, 5))`` (``z needs ...`` for embeddings), never a NaN mean; zero labels
+  or features: ``... must have at least one column``.
+* all-zero rows of ``z`` / ``prototypes`` / ``ref_z``: ``ValueError: z has 1 all-zero row(s)
+  (first: row 3); an all-zero row has no direction and cannot be L2-normalised`` (they used
+  to give a finite loss with gradients ~1e11 on those rows).
+* any finite magnitude: the L2 normalisation divides rows outside [1e-12, inf) by their
+  max-abs entry first, so |z| up to the dtype's max (float32 ~3.4e38) gives the same loss
+  and 1/|z|-scaled gradients; rows in the ordinary range are bit-identical to
+  ``F.normalize``.
+* hyper-parameters: finite reals inside ranges where float32 stays finite (τ ∈ [1e-4, 1e4],
+  …; the list and the reasons are in :mod:`mlcl_lab.losses._hyper`); errors name the range.
 * ``decoupled=True`` (every contrastive loss except ``reg``): DCL-style (Yeh et al. 2022),
   each positive (W_ij > 0) is removed from anchor i's denominator, so the gradient on a
   positive logit is −W_ij (pure attraction); anchors left without negatives are skipped.

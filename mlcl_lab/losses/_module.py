@@ -43,7 +43,7 @@ class LossBase(nn.Module):
 def contrastive_hyper(**extra: H.Hyper) -> dict[str, H.Hyper]:
     """Hyper-parameters shared by contrastive losses plus loss-specific ones."""
     base = {
-        "temperature": H.positive("softmax temperature τ")(0.1),
+        "temperature": H.temperature()(0.1),
         "empty_anchors": H.choice(*POLICIES, doc="anchors without positives: skip them or count them as 0")("skip"),
         "validate": H.boolean("check shapes, binary labels and finite embeddings")(True),
         "decoupled": H.boolean("DCL-style: remove positives from the denominator")(False),

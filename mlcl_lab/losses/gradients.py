@@ -98,7 +98,8 @@ def loss_pair_weights(loss: str | ContrastiveLoss, y: Tensor, z: Tensor | None =
         if have_z:
             lw = t.log_omega if t.log_omega is not None else torch.zeros_like(t.logits[:1])
             log_sigma = masked_log_softmax(t.logits, t.denom, t.log_omega) + lw
-            sigma = log_sigma.exp() * t.denom.to(t.logits.dtype)
+            # exp only inside the denominator: outside it log σ can exceed float32's exp range
+            sigma = torch.where(t.denom, log_sigma, torch.full_like(log_sigma, float("-inf"))).exp()
         counted = counted_anchors(t, obj.hp["empty_anchors"])
         divisor = ((t.unit * counted.to(t.unit.dtype)).sum() + t.divisor_eps).clamp_min(1.0)
     return PairWeights(W=t.weights, sigma=sigma, denom=t.denom, valid=valid_anchors(t), counted=counted,

@@ -1,4 +1,12 @@
-"""Classification and embedding-geometry metrics (numpy or torch, CPU or CUDA)."""
+"""Classification and embedding-geometry metrics (numpy or torch, CPU or CUDA).
+
+Every F1-like number comes from one stat-scores core (:mod:`.stat_scores`). The geometry
+metrics share the losses' policies (:mod:`mlcl_lab.core`): empty inputs are refused
+(``z needs at least 2 row(s), got N=0``), all-zero rows are refused wherever embeddings
+are L2-normalised, and the normalisation (or, for raw Euclidean scores, an exact
+power-of-two rescale) cannot overflow, so scale-invariant metrics are scale-invariant up
+to the dtype's max.
+"""
 
 from mlcl_lab.metrics.accumulator import MetricAccumulator
 from mlcl_lab.metrics.alignment import alignment

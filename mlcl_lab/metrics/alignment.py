@@ -7,7 +7,7 @@ import math
 
 import torch
 
-from mlcl_lab.core.normalize import unit_rows
+from mlcl_lab.core.normalize import pow2_rescale, unit_rows
 from mlcl_lab.core.positives import POSITIVE_RULES, positive_weights
 from mlcl_lab.core.precision import compute_dtype
 from mlcl_lab.metrics._chunks import chunk_rows, upper_triangle_blocks
@@ -37,7 +37,9 @@ def alignment(
         y: (N, L) multi-hot labels.
         alpha: exponent > 0 (2 in Wang & Isola).
         normalize: L2-normalise z first (default, as in Wang & Isola); then the value
-            lies in [0, 2^alpha].
+            lies in [0, 2^alpha]. Raw embeddings (``False``) are computed after an exact
+            power-of-two rescale (:func:`mlcl_lab.core.pow2_rescale`), so magnitudes up to
+            the dtype's max neither overflow nor underflow.
         max_memory / chunk_size: block size in bytes / rows.
 
     Returns:
@@ -57,8 +59,11 @@ def alignment(
     if labels.shape[0] != x.shape[0]:
         raise ValueError(f"z has N={x.shape[0]} rows but y has {labels.shape[0]}")
     x = x.to(compute_dtype(x))
+    exponent = 0  # raw embeddings: distances of x are 2^exponent times those computed
     if normalize:
         x = unit_rows(x)
+    else:
+        x, exponent = pow2_rescale(x)
     n = x.shape[0]
     dt = x.dtype
     sq = (x * x).sum(1, keepdim=True)
@@ -87,4 +92,21 @@ def alignment(
             accumulate(slice(a, b), slice(b, n), None)
     if float(den) == 0.0:
         raise ValueError(f"no positive pair under positives={positives!r}; alignment is undefined")
-    return float(num / den)
+    value = float(num / den)
+    if exponent:
+        value = _scale_back(value, exponent * alpha)
+    return value
+
+
+def _scale_back(value: float, log2_factor: float) -> float:
+    """value · 2^log2_factor in float64; refuse a result beyond float64's range."""
+    try:
+        out = value * 2.0**log2_factor
+    except OverflowError:
+        out = math.inf
+    if math.isinf(out):
+        raise ValueError(
+            f"the raw alignment ({value:g} · 2^{log2_factor:g}) exceeds the float64 range; "
+            "use normalize=True or smaller embeddings"
+        )
+    return out
