@@ -66,7 +66,7 @@ def test_reg_removes_exactly_the_positive_repulsion_of_mscwrg():
 
 
 @pytest.mark.parametrize("name", ["base", "mscwrg", "reg", "supcon_any", "supcon_all", "msc"])
-def test_pair_weights_without_z_and_row_sums(name):
+def test_loss_pair_weights_without_z_and_row_sums(name):
     _, y, _ = make_batch(8, 5, seed=24)
     pw = loss_pair_weights(name, y)
     assert pw.sigma is None
@@ -74,7 +74,7 @@ def test_pair_weights_without_z_and_row_sums(name):
     torch.testing.assert_close(rows, torch.ones_like(rows), rtol=1e-6, atol=1e-6)
 
 
-def test_pair_weights_sigma_rows_sum_to_one_over_denominator():
+def test_loss_pair_weights_sigma_rows_sum_to_one_over_denominator():
     z, y, p = make_batch(8, 5, seed=25)
     pw = loss_pair_weights("msc", y, z, prototypes=p, beta=0.3)
     torch.testing.assert_close(pw.sigma.sum(1), torch.ones(8, dtype=torch.float64))
