@@ -108,7 +108,7 @@ class ContrastiveLoss(LossBase):
             if prototypes.shape[0] != y.shape[1]:
                 raise ValueError(f"prototypes has {prototypes.shape[0]} rows, expected L={y.shape[1]}")
         if ref_z is not None:
-            check_embeddings(ref_z, "ref_z", z.shape[1], normalised=True)
+            check_embeddings(ref_z, "ref_z", z.shape[1], normalised=True, min_rows=0)
             check_labels(ref_y, "ref_y", ref_z.shape[0], y.shape[1])
 
 

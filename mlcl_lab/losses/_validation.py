@@ -13,11 +13,13 @@ from ..core.checks import check_nonempty
 from ..core.normalize import check_nonzero_rows
 
 
-def check_embeddings(x: Tensor, name: str, dim: int | None = None, *, normalised: bool = False) -> None:
-    """``x`` must be a floating (N, D) tensor, N >= 1, D >= 1 (== dim if given), with finite entries.
+def check_embeddings(x: Tensor, name: str, dim: int | None = None, *, normalised: bool = False,
+                     min_rows: int = 1) -> None:
+    """``x`` must be a floating (N, D) tensor, N >= min_rows, D >= 1 (== dim if given), with finite entries.
 
     ``normalised=True`` (embeddings the loss L2-normalises) also refuses all-zero rows. The
     finiteness and zero-row flags are read back in one host-device synchronisation.
+    ``min_rows=0`` is for a reference set, which may be empty (no extra candidates).
     """
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
@@ -25,7 +27,7 @@ def check_embeddings(x: Tensor, name: str, dim: int | None = None, *, normalised
         raise TypeError(f"{name} must be a floating-point tensor, got dtype {x.dtype}")
     if x.dim() != 2:
         raise ValueError(f"{name} must have shape (N, D), got {tuple(x.shape)}")
-    check_nonempty(x, name)
+    check_nonempty(x, name, min_rows)
     if dim is not None and x.shape[1] != dim:
         raise ValueError(f"{name} has feature dimension {x.shape[1]}, expected {dim}")
     flags = [~torch.isfinite(x).all()]

@@ -30,7 +30,9 @@ def alignment(
     ``"any"`` (share >= 1 label), ``"all"`` (identical non-empty label set) or
     ``"jaccard"`` (w = Jaccard of the label sets). Samples without labels are never
     positives. Computed exactly in row blocks over i < j (block arithmetic in the
-    input precision, row sums accumulated in float64), never N x N at once.
+    input precision, row sums accumulated in float64), never N x N at once; for
+    ``alpha != 2`` the power is taken in float64 (4^(alpha/2) overflows float32 beyond
+    alpha = 128), and a value beyond float64's range is refused, never inf or NaN.
 
     Args:
         z: (N, D) embeddings (numpy / torch CPU or CUDA), N >= 2.
@@ -71,7 +73,8 @@ def alignment(
     # ||a - b||^2 = [a, |a|^2, 1] . [-2b, 1, |b|^2]: one matmul per block, no extra passes
     left = torch.cat([x, sq, ones], dim=1)
     right = torch.cat([-2.0 * x, ones, sq], dim=1)
-    rows = chunk_rows(n, n, max_memory, chunk_size, bytes_per_pair=3 * x.element_size())
+    per_pair = 3 * x.element_size() + (16 if alpha != 2 else 0)  # float64 power blocks
+    rows = chunk_rows(n, n, max_memory, chunk_size, bytes_per_pair=per_pair)
     num = torch.zeros((), dtype=torch.float64, device=x.device)
     den = torch.zeros((), dtype=torch.float64, device=x.device)
 
@@ -82,7 +85,8 @@ def alignment(
             w.mul_(mask)
         d2 = (left[r] @ right[c].T).clamp_min_(0.0)
         if alpha != 2:
-            d2.pow_(alpha / 2.0)
+            d2 = d2.to(torch.float64).pow_(alpha / 2.0)
+            d2 = torch.where(w > 0, d2, torch.zeros_like(d2))  # an overflowed non-pair: no inf * 0
         num = num + d2.mul_(w).sum(dim=1).sum(dtype=torch.float64)
         den = den + w.sum(dim=1).sum(dtype=torch.float64)
 
@@ -95,6 +99,9 @@ def alignment(
     value = float(num / den)
     if exponent:
         value = _scale_back(value, exponent * alpha)
+    if not math.isfinite(value):
+        raise ValueError(f"alignment with alpha={alpha!r} exceeds the float64 range (distances^alpha "
+                         "overflow); use a smaller alpha")
     return value
 
 

@@ -48,6 +48,15 @@ def test_contrastive_loss_refuses_an_empty_batch(name, dtype):
         _call(name, torch.zeros(3, 0, dtype=dtype), torch.ones(3, 5), p[:, :0])
 
 
+@pytest.mark.parametrize("name", [n for n in CONTRASTIVE if loss_class(n).supports_ref])
+def test_an_empty_reference_set_means_no_extra_candidates(name):
+    z, y, p = _batch(torch.float64)
+    loss = get_loss(name)
+    kw = dict(prototypes=p if loss.uses_prototypes else None)
+    empty = loss(z, y, ref_z=z[:0], ref_y=y[:0], **kw)
+    torch.testing.assert_close(empty, loss(z, y, **kw), rtol=0, atol=0)
+
+
 # (b) all-zero rows ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -158,3 +158,34 @@ def test_raw_alignment_beyond_float64_is_refused():
     z, y = _data(torch.float64)
     with pytest.raises(ValueError, match="exceeds the float64 range"):
         alignment(z * 1e300, y, alpha=4.0, normalize=False)
+
+
+# parameters whose arithmetic overflowed float32 -------------------------------------------
+
+def _alignment_loop(z, y, alpha):
+    zn = z / np.linalg.norm(z, axis=1, keepdims=True)
+    num = den = 0.0
+    for i in range(len(z)):
+        for j in range(i + 1, len(z)):
+            if (y[i] & y[j]).any():
+                num += float(np.linalg.norm(zn[i] - zn[j])) ** alpha
+                den += 1.0
+    return num / den
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_alignment_with_a_large_exponent_is_finite_or_refused(dtype):
+    z, y = _data(dtype, n=25)
+    ref = _alignment_loop(z.double().numpy(), y.numpy(), 200.0)  # 2^200 > float32 max
+    assert alignment(z, y, alpha=200.0) == pytest.approx(ref, rel=1e-3 if dtype == torch.float32 else 1e-9)
+    with pytest.raises(ValueError, match=r"alignment with alpha=2000.0 exceeds the float64 range"):
+        alignment(z, y, alpha=2000.0)
+
+
+def test_uniformity_with_a_huge_temperature_is_computed_in_float64():
+    z, y = _data(torch.float32, n=25)
+    value = uniformity(z, t=1e300)
+    assert math.isfinite(value)
+    assert value == pytest.approx(uniformity(z.double(), t=1e300), rel=1e-6)
+    with pytest.raises(ValueError, match=r"t must be a finite float in \(0, 1e\+300\]"):
+        uniformity(z, t=1e301)
