@@ -136,3 +136,23 @@ def test_no_positive_anywhere_gives_zero_division():
     assert f1_from_stats(s).tolist() == [0.0, 0.0, 0.0]
     assert f1_from_stats(s, 1.0).tolist() == [1.0, 1.0, 1.0]
     assert float(micro_f1_from_stats(s)) == 0.0 and float(micro_f1_from_stats(s, 1.0)) == 1.0
+
+
+def test_every_f1_consumer_reads_the_same_core():
+    """classification_metrics, tune_thresholds and the training selection agree exactly."""
+    from mlcl_lab.metrics import classification_metrics, tune_thresholds
+    from mlcl_lab.train.selection import micro_f1, per_label_f1
+
+    rng = np.random.default_rng(6)
+    y = rng.random((60, 5)) < 0.3
+    score = np.round(rng.random((60, 5)), 2)
+    pred = torch.from_numpy(score >= 0.5)
+    m = classification_metrics(y, score)
+    assert m["micro_f1"] == micro_f1(torch.from_numpy(y), pred)
+    assert m["macro_f1"] == float(per_label_f1(torch.from_numpy(y), pred).mean())
+    grid = np.array([0.2, 0.5, 0.8])
+    thr = tune_thresholds(y, score, grid=grid)
+    at = multilabel_stat_scores_at_thresholds(torch.from_numpy(y), torch.from_numpy(score), torch.from_numpy(grid))
+    best = f1_from_stats(at).max(0).values
+    chosen = per_label_f1(torch.from_numpy(y), torch.from_numpy(score >= thr[None, :]))
+    assert torch.equal(chosen, best)
