@@ -35,6 +35,9 @@ Policies shared with the metrics (one implementation, :mod:`mlcl_lab.core`; issu
   max-abs entry first, so |z| up to the dtype's max (float32 ~3.4e38) gives the same loss
   and 1/|z|-scaled gradients; rows in the ordinary range are bit-identical to
   ``F.normalize``.
+* supervised logits beyond ±1e25 (``LOGIT_LIMIT``; the batch mean's float32 sum could
+  overflow): ``ValueError: logits has values up to 3e+37 in magnitude; at most 1e+25 is
+  accepted (...: the model has diverged)``.
 * hyper-parameters: finite reals inside ranges where float32 stays finite (τ ∈ [1e-4, 1e4],
   …; the list and the reasons are in :mod:`mlcl_lab.losses._hyper`); errors name the range.
 * ``decoupled=True`` (every contrastive loss except ``reg``): DCL-style (Yeh et al. 2022),

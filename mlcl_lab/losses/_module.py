@@ -18,7 +18,7 @@ from ..core.normalize import unit_rows
 from ..core.precision import compute_dtype
 from . import _hyper as H
 from ._engine import POLICIES, PairTerms, apply_decoupled, reduce_terms
-from ._validation import check_embeddings, check_labels
+from ._validation import LOGIT_LIMIT, check_embeddings, check_labels
 
 
 class LossBase(nn.Module):
@@ -120,7 +120,7 @@ class SupervisedLoss(LossBase):
 
     def forward(self, logits: Tensor, y: Tensor) -> Tensor:
         if self.hp.get("validate", True):
-            check_embeddings(logits, "logits")
+            check_embeddings(logits, "logits", max_abs=LOGIT_LIMIT)
             check_labels(y, "y", logits.shape[0], None)
             if y.shape != logits.shape:
                 raise ValueError(f"y shape {tuple(y.shape)} must equal logits shape {tuple(logits.shape)}")

@@ -12,14 +12,20 @@ from torch import Tensor
 from ..core.checks import check_nonempty
 from ..core.normalize import check_nonzero_rows
 
+# Supervised losses grow like |logit| for a confidently wrong logit; the mean over a batch of
+# B·L cells is summed first, so |logit| <= 1e25 keeps that sum finite in float32 (3.4e38) for
+# batches of up to 3e13 cells. A larger logit means the model has diverged.
+LOGIT_LIMIT = 1e25
+
 
 def check_embeddings(x: Tensor, name: str, dim: int | None = None, *, normalised: bool = False,
-                     min_rows: int = 1) -> None:
+                     min_rows: int = 1, max_abs: float | None = None) -> None:
     """``x`` must be a floating (N, D) tensor, N >= min_rows, D >= 1 (== dim if given), with finite entries.
 
     ``normalised=True`` (embeddings the loss L2-normalises) also refuses all-zero rows. The
     finiteness and zero-row flags are read back in one host-device synchronisation.
     ``min_rows=0`` is for a reference set, which may be empty (no extra candidates).
+    ``max_abs`` refuses entries larger in magnitude (logits: :data:`LOGIT_LIMIT`).
     """
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
@@ -30,14 +36,19 @@ def check_embeddings(x: Tensor, name: str, dim: int | None = None, *, normalised
     check_nonempty(x, name, min_rows)
     if dim is not None and x.shape[1] != dim:
         raise ValueError(f"{name} has feature dimension {x.shape[1]}, expected {dim}")
-    flags = [~torch.isfinite(x).all()]
-    if normalised:
-        flags.append((x == 0).all(dim=1).any())
-    not_finite, *zero_rows = torch.stack(flags).tolist()
+    flags = [~torch.isfinite(x).all(),
+             (x == 0).all(dim=1).any() if normalised else torch.zeros((), dtype=torch.bool, device=x.device),
+             (x.abs() > max_abs).any() if max_abs is not None else torch.zeros((), dtype=torch.bool, device=x.device)]
+    not_finite, zero_rows, too_large = torch.stack(flags).tolist()  # one synchronisation
     if not_finite:
         raise ValueError(f"{name} contains NaN or Inf values (pass validate=False to skip this check)")
-    if zero_rows and zero_rows[0]:
+    if zero_rows:
         check_nonzero_rows(x, name)
+    if too_large:
+        raise ValueError(
+            f"{name} has values up to {float(x.abs().max()):.3g} in magnitude; at most {max_abs:g} is accepted "
+            "(beyond, the loss's mean over the batch can overflow float32: the model has diverged)"
+        )
 
 
 def check_labels(y: Tensor, name: str, n_rows: int, n_labels: int | None = None) -> None:

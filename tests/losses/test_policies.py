@@ -57,6 +57,19 @@ def test_an_empty_reference_set_means_no_extra_candidates(name):
     torch.testing.assert_close(empty, loss(z, y, **kw), rtol=0, atol=0)
 
 
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float32, torch.float64])
+@pytest.mark.parametrize("name", SUPERVISED)
+def test_supervised_losses_refuse_logits_whose_mean_would_overflow(name, dtype):
+    y = (torch.rand(6, 5, generator=torch.Generator().manual_seed(3)) < 0.5).float()
+    x = torch.full((6, 5), -3e37).to(dtype)  # confidently wrong everywhere: the sum overflows float32
+    with pytest.raises(ValueError, match=r"logits has values up to 3(\.\d+)?e\+37 in magnitude; at most 1e\+25 is accepted"):
+        get_loss(name)(x, y)
+    x = (torch.randn(6, 5, generator=torch.Generator().manual_seed(4)) * 1e24).to(dtype).requires_grad_(True)
+    value = get_loss(name)(x, y)  # at the limit: finite value and gradients
+    g, = torch.autograd.grad(value, x)
+    assert bool(torch.isfinite(value)) and bool(torch.isfinite(g).all())
+
+
 # (b) all-zero rows ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("dtype", DTYPES)
