@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import torch
 
+from mlcl_lab.core.checks import check_nonempty
 from mlcl_lab.metrics._validation import check_choice
 
 STAT_AXES = ("labels", "samples")
@@ -61,6 +62,7 @@ def _validate_predictions(y_true: torch.Tensor, y_pred: torch.Tensor) -> tuple[t
 
     Inputs must already be tensors with values in {0, 1} (bool, integer or float); the
     public metric functions convert and validate arbitrary arrays before this stage.
+    N = 0 or L = 0 is refused (``y_true needs at least 1 row(s), got N=0 ...``).
     """
     for name, t in (("y_true", y_true), ("y_pred", y_pred)):
         if not isinstance(t, torch.Tensor):
@@ -69,6 +71,7 @@ def _validate_predictions(y_true: torch.Tensor, y_pred: torch.Tensor) -> tuple[t
             raise ValueError(f"{name} must hold 0/1 (or bool) values")
     if y_true.ndim != 2:
         raise ValueError(f"y_true must be 2-D (N, L), got shape {tuple(y_true.shape)}")
+    check_nonempty(y_true, "y_true")  # an F1 over no sample (or no label) is undefined
     if y_pred.ndim < 2 or tuple(y_pred.shape[-2:]) != tuple(y_true.shape):
         raise ValueError(
             f"y_pred must have shape (..., N, L) = (..., {y_true.shape[0]}, {y_true.shape[1]}), "

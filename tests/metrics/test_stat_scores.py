@@ -124,6 +124,10 @@ def test_validation_errors():
         multilabel_stat_scores(torch.zeros(3, dtype=torch.bool), torch.zeros(3, dtype=torch.bool))
     with pytest.raises(TypeError, match="torch.Tensor"):
         multilabel_stat_scores(np.zeros((3, 2)), y)
+    with pytest.raises(ValueError, match=r"y_true needs at least 1 row\(s\), got N=0"):
+        multilabel_stat_scores(torch.zeros(0, 2, dtype=torch.bool), torch.zeros(0, 2, dtype=torch.bool))
+    with pytest.raises(ValueError, match="at least one column"):
+        multilabel_stat_scores(torch.zeros(3, 0, dtype=torch.bool), torch.zeros(3, 0, dtype=torch.bool))
     with pytest.raises(ValueError, match="axis"):
         multilabel_stat_scores(y, y, axis="rows")
     with pytest.raises(ValueError, match="zero_division"):
