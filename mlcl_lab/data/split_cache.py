@@ -153,7 +153,7 @@ def _through_cache(path: Path, key: dict, names: tuple[str, ...], check, compute
             return arrays, msgs, "hit"
     arrays, msgs = compute()
     lists = [np.asarray(a, dtype=np.int64).tolist() for a in arrays]
-    payload = {"format": FORMAT, "key": key, **dict(zip(names, lists)),
+    payload = {"format": FORMAT, "key": key, **dict(zip(names, lists, strict=True)),
                "warnings": list(msgs), "indices_sha256": _indices_digest(*lists)}
     try:
         write_text(path, json.dumps(payload, sort_keys=True, separators=(",", ":")) + "\n",

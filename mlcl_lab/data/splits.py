@@ -351,4 +351,4 @@ def dataset_split(ds, val_fraction: float = 0.15, test_fraction: float = 0.15,
                          cache_dir=False).split
 
 
-from .split_resolve import SplitRecord, resolve_split, warm_split_cache  # noqa: E402  (uses the names above)
+from .split_resolve import SplitRecord, resolve_split, warm_split_cache  # noqa: E402, F401  (re-exported; uses the names above)

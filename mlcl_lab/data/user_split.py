@@ -37,7 +37,7 @@ def attach_split(ds: MultiLabelDataset, train: Sequence[int] | np.ndarray,
     """
     split = Split(*(np.sort(np.asarray(p, dtype=np.int64).reshape(-1)) if len(p) else
                     np.zeros(0, np.int64) for p in (train, val, test)))
-    for part, given in zip(PARTS, (train, val, test)):
+    for part, given in zip(PARTS, (train, val, test), strict=True):
         arr = np.asarray(given)
         if arr.size and not np.issubdtype(arr.dtype, np.integer):
             raise TypeError(f"{source}: {part} indices must be integers, got {arr.dtype}")
@@ -98,7 +98,7 @@ def split_from_column(values: Sequence[str], lines: Sequence[int], path: Path,
                       column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(train, val, test) row indices from a split column's values; bad values name the line."""
     part = np.empty(len(values), dtype=object)
-    for i, (value, lineno) in enumerate(zip(values, lines)):
+    for i, (value, lineno) in enumerate(zip(values, lines, strict=True)):
         name = PART_NAMES.get(str(value).strip().lower())
         if name is None:
             raise malformed(path, lineno, f"split {column!r} value {str(value)[:40]!r} is not "

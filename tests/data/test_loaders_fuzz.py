@@ -36,19 +36,19 @@ def write_csv(texts, label_lists) -> bytes:
     buf = io.StringIO(newline="")
     w = csv.writer(buf)
     w.writerow(["text", "labels"])
-    for t, labs in zip(texts, label_lists):
+    for t, labs in zip(texts, label_lists, strict=False):
         w.writerow([t, "|".join(labs)])
     return buf.getvalue().encode()
 
 
 def write_jsonl(texts, label_lists) -> bytes:
     return "".join(json.dumps({"text": t, "labels": labs}) + "\n"
-                   for t, labs in zip(texts, label_lists)).encode()
+                   for t, labs in zip(texts, label_lists, strict=False)).encode()
 
 
 def write_svmlight(x, label_lists) -> bytes:
     lines = []
-    for row, labs in zip(x, label_lists):
+    for row, labs in zip(x, label_lists, strict=False):
         feats = " ".join(f"{j + 1}:{float(v)!r}" for j, v in enumerate(row) if v != 0) \
             or "1:0.0"  # a row with no label and no non-zero feature must not become blank
         lines.append(f"{','.join(labs)} {feats}".rstrip() if labs else f" {feats}")
@@ -59,7 +59,7 @@ def write_arff(x, y) -> bytes:
     head = ["@relation fuzz"] + [f"@attribute f{j} numeric" for j in range(x.shape[1])]
     head += [f"@attribute {lab} {{0,1}}" for lab in LABELS[: y.shape[1]]] + ["@data"]
     rows = [",".join([repr(float(v)) for v in xr] + [str(int(v)) for v in yr])
-            for xr, yr in zip(x, y)]
+            for xr, yr in zip(x, y, strict=True)]
     return ("\n".join(head + rows) + "\n").encode()
 
 

@@ -150,7 +150,7 @@ def test_warm_split_cache_makes_every_run_a_hit(tmp_path):
                             train_fractions=[0.1, 1.0], cache_dir=tmp_path)
     assert [r.cache for r in recs] == ["miss", "miss"]
     assert len(list(tmp_path.glob("*.json"))) == 4  # 2 splits + 2 low-data orderings
-    for seed, rec in zip((0, 1), recs):
+    for seed, rec in zip((0, 1), recs, strict=True):
         again = resolve_split(ds, seed=seed, val_fraction=0.15, test_fraction=0.15,
                               cache_dir=tmp_path)
         assert again.cache == "hit" and np.array_equal(again.split.test, rec.split.test)

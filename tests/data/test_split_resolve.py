@@ -44,7 +44,7 @@ def test_user_split_rows_exactly(tmp_path):
     rec = resolve_split(attach_split(ds, train, val, test), seed=0, val_fraction=0.15,
                         test_fraction=0.15, cache_dir=tmp_path)
     assert rec.kind == "user" and rec.source == "user (index arrays)" and rec.cache is None
-    for part, given in zip(PARTS, (train, val, test)):
+    for part, given in zip(PARTS, (train, val, test), strict=True):
         assert np.array_equal(getattr(rec.split, part), np.sort(given))
     sub = training_subset(rec.split.train, ds.labels, 0.25, seed=0)
     assert set(sub) <= set(train)

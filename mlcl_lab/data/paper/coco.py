@@ -72,7 +72,7 @@ def load_coco2014(path=None, image_size: int | None = None) -> MultiLabelDataset
     for part in ("train2014", "val2014"):
         files, ids, cats, categories = read_coco_instances(
             base / "annotations" / f"instances_{part}.json")
-        keep = [(fn, cats[i]) for fn, i in zip(files, ids) if cats.get(i)]
+        keep = [(fn, cats[i]) for fn, i in zip(files, ids, strict=False) if cats.get(i)]
         parts[part] = keep
     val_file = base / "annotations" / "instances_val2014.json"
     try:

@@ -66,7 +66,7 @@ def load_nuswide(path=None, image_size: int | None = None) -> MultiLabelDataset:
         y = np.stack([_read_column(base / "TrainTestLabels" / f"Labels_{c}_{part}.txt", len(lst))
                       for c in concepts], axis=1) if concepts else np.zeros((len(lst), 0), np.uint8)
         keep = y.any(axis=1)
-        paths += [str(base / "Flickr" / p) for p, k in zip(lst, keep) if k]
+        paths += [str(base / "Flickr" / p) for p, k in zip(lst, keep, strict=False) if k]
         labels.append(y[keep])
         part_of += [part] * int(keep.sum())
     y = np.concatenate(labels)

@@ -114,10 +114,10 @@ def load_rcv1v2(path=None, min_train_count: int = 30, val_fraction: float = 0.1,
     y_all, names = labels_from_lists([qrels.get(d, []) for d in ids])
     keep_lab = y_all[:n_train].sum(axis=0) >= min_train_count
     y = y_all[:, keep_lab]
-    names = [n for n, k in zip(names, keep_lab) if k]
+    names = [n for n, k in zip(names, keep_lab, strict=False) if k]
     keep = y.any(axis=1)
-    y, texts = y[keep], [t for t, k in zip(texts, keep) if k]
-    ids = [d for d, k in zip(ids, keep) if k]
+    y, texts = y[keep], [t for t, k in zip(texts, keep, strict=False) if k]
+    ids = [d for d, k in zip(ids, keep, strict=False) if k]
     n_tr = int(keep[:n_train].sum())
     require_part(base, "train (lyrl2004_tokens_train)", n_tr)
     require_part(base, "test (lyrl2004_tokens_test_pt*)", len(ids) - n_tr)

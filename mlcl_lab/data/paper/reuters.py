@@ -79,7 +79,7 @@ def load_reuters21578(path=None, val_fraction: float = 0.1,
     is_train = np.asarray(part) == "TRAIN"
     keep_lab = y[is_train].any(axis=0) & y[~is_train].any(axis=0)
     y = y[:, keep_lab]
-    names = [n for n, k in zip(names, keep_lab) if k]
+    names = [n for n, k in zip(names, keep_lab, strict=False) if k]
     keep = y.any(axis=1)
     order = np.concatenate([np.flatnonzero(keep & is_train), np.flatnonzero(keep & ~is_train)])
     y = y[order]
