@@ -104,17 +104,17 @@ def crop_box(width: int, height: int, rng: np.random.Generator) -> tuple[int, in
     for _ in range(10):
         target = area * rng.uniform(*CROP_SCALE)
         ratio = math.exp(rng.uniform(*log_ratio))
-        w = int(round(math.sqrt(target * ratio)))
-        h = int(round(math.sqrt(target / ratio)))
+        w = round(math.sqrt(target * ratio))
+        h = round(math.sqrt(target / ratio))
         if 0 < w <= width and 0 < h <= height:
             top = int(rng.integers(0, height - h + 1))
             left = int(rng.integers(0, width - w + 1))
             return top, left, h, w
     in_ratio = width / height
     if in_ratio < CROP_RATIO[0]:
-        w, h = width, int(round(width / CROP_RATIO[0]))
+        w, h = width, round(width / CROP_RATIO[0])
     elif in_ratio > CROP_RATIO[1]:
-        h, w = height, int(round(height * CROP_RATIO[1]))
+        h, w = height, round(height * CROP_RATIO[1])
     else:
         w, h = width, height
     return (height - h) // 2, (width - w) // 2, h, w
@@ -153,7 +153,7 @@ def op_magnitude(name: str, magnitude: int, size: tuple[int, int], bins: int = R
     if name in ("Brightness", "Color", "Contrast", "Sharpness"):
         return 0.9 * t
     if name == "Posterize":
-        return float(8 - int(round(magnitude / ((bins - 1) / 4))))
+        return float(8 - round(magnitude / ((bins - 1) / 4)))
     if name == "Solarize":
         return 255.0 * (1.0 - t)
     if name in ("Identity", "AutoContrast", "Equalize"):
@@ -211,7 +211,7 @@ def torchvision_available() -> bool:
     """True when ``torchvision.transforms`` imports beside this torch."""
     try:
         import torchvision.transforms  # noqa: F401
-    except Exception:  # a wheel built for another torch raises RuntimeError/OSError, not only ImportError
+    except Exception:  # noqa: BLE001 -- a wheel built for another torch raises RuntimeError/OSError, not only ImportError
         return False
     return True
 
