@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-__all__ = ["ResNetEncoder", "RESNET_DEPTHS", "BasicBlock", "Bottleneck"]
+__all__ = ["RESNET_DEPTHS", "BasicBlock", "Bottleneck", "ResNetEncoder"]
 
 
 class BasicBlock(nn.Module):

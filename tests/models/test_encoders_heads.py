@@ -27,3 +27,25 @@ def test_projection_head_init_and_shape():
 def test_prototypes_are_a_parameter():
     p = LabelPrototypes(5, 8)
     assert p().shape == (5, 8) and p().requires_grad
+
+
+def test_build_encoder_lists_every_backbone_and_checks_options():
+    with pytest.raises(ValueError, match="resnet18, resnet34, resnet50, resnet101, hf:<local model dir>"):
+        build_encoder("vit", (3, 8, 8))
+    with pytest.raises(ValueError, match="takes only the option weights_path"):
+        build_encoder("resnet50", (3, 8, 8), pooling="cls")
+    with pytest.raises(ValueError, match=r"needs \(channels, height, width\)"):
+        build_encoder("resnet101", (10,))
+
+
+def test_frozen_encoder_keeps_weights_and_batchnorm_statistics():
+    from mlcl_lab.models import FrozenEncoder
+
+    frozen = FrozenEncoder(build_encoder("resnet18", (3, 16, 16)))
+    frozen.train()  # a model.train() call must not put the frozen backbone in train mode
+    before = {k: v.clone() for k, v in frozen.state_dict().items()}
+    out = frozen(torch.randn(4, 3, 16, 16) * 3 + 1)
+    assert out.shape == (4, 512) == (4, frozen.out_dim) and not out.requires_grad
+    assert all(torch.equal(v, before[k]) for k, v in frozen.state_dict().items())  # running stats too
+    assert frozen.training and not frozen.encoder.training
+    assert not any(p.requires_grad for p in frozen.parameters())
