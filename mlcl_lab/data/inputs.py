@@ -8,8 +8,9 @@
 dataset / config                   source
 =================================  ==========================================================
 vector features                    in memory, standardised with the training rows' mean/std
-image pixels already decoded       in memory, as stored (float32 in [0, 1])
+image pixels already decoded       in memory, as stored (float32 in [0, 1]; no normalisation)
 image file paths                   streaming: PIL decode, resize/augment, ImageNet normalise
+  (also with decoded pixels when ``augment`` is not "none": augmentations need the files)
 text, ``encoder="hf:<dir>"``       streaming token rows (tokenised once, cached; fine-tuning)
 text, any other encoder            in memory: frozen all-MiniLM-L6-v2 sentence embeddings
                                    (cached), standardised (the fast path)
@@ -110,12 +111,15 @@ def make_source(dataset: MultiLabelDataset, config: Any, device: torch.device | 
     device = torch.device(device)
     encoder = str(getattr(config, "encoder", "auto"))
     workers = int(getattr(config, "num_workers", 0))
-    if dataset.modality == "image" and dataset.features is None:
-        transform = ImageTransform(int(config.image_size), str(config.augment))
-        source = StreamingSource(ImageFiles(list(dataset.paths or []), transform), dataset.labels, device,
+    augment = str(getattr(config, "augment", "none"))
+    if dataset.modality == "image" and dataset.paths is not None and (dataset.features is None or augment != "none"):
+        transform = ImageTransform(int(config.image_size), augment)
+        source = StreamingSource(ImageFiles(list(dataset.paths), transform), dataset.labels, device,
                                  num_workers=workers)
+        reason = ("an image-path dataset is decoded per batch (pixels never all in memory)" if dataset.features is None
+                  else f"augment={augment!r} needs the image files decoded per epoch (the decoded pixels are not used)")
         return source, {"kind": "streaming", "inputs": "image files", "input_shape": list(source.input_shape),
-                        "reason": "an image-path dataset is decoded per batch (pixels never all in memory)",
+                        "reason": reason,
                         "image_size": transform.size, "augment": transform.augment, "backend": transform.backend,
                         "num_workers": workers, "pin_memory": device.type == "cuda"}
     if dataset.modality == "text" and encoder.startswith("hf:"):

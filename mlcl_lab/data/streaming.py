@@ -20,6 +20,7 @@ on CUDA; uint8 pixels are normalised on the device.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
@@ -27,6 +28,7 @@ from typing import Protocol
 import numpy as np
 import torch
 
+from .errors import DatasetNotFoundError
 from .images import ImageTransform, load_rgb, normalise
 
 __all__ = ["Batch", "BatchFetcher", "ImageFiles", "StreamingSource", "TokenRows", "batch_cuts"]
@@ -64,11 +66,19 @@ class BatchFetcher(Protocol):
 class ImageFiles:
     """Image files decoded with PIL and transformed (:class:`~mlcl_lab.data.images.ImageTransform`).
 
+    With ``check`` every file's existence is verified at construction (missing files are
+    listed); a corrupt file is named when it is decoded.
+
     ``fetch`` -> uint8 (B, 3, S, S); ``to_device`` -> float32 ImageNet-normalised on the device.
     """
 
-    def __init__(self, paths: list[str], transform: ImageTransform) -> None:
+    def __init__(self, paths: list[str], transform: ImageTransform, *, check: bool = True) -> None:
         self.paths = list(paths)
+        if check:  # before any run starts, not at the first epoch that reaches the file
+            missing = [p for p in self.paths if not os.path.isfile(p)]
+            if missing:
+                raise DatasetNotFoundError(f"{len(missing)} of {len(self.paths)} image files do not exist, "
+                                           f"e.g. {', '.join(missing[:3])}")
         self.transform = transform
         self.random = transform.random
         self.input_shape = (3, transform.size, transform.size)

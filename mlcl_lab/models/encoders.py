@@ -10,11 +10,13 @@ images (DESIGN.md "data path").
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import nn
 
-__all__ = ["ENCODER_NAMES", "RESNET_NAMES", "FrozenEncoder", "MLPEncoder", "SmallCNN", "build_encoder"]
+__all__ = ["ENCODER_NAMES", "RESNET_NAMES", "FrozenEncoder", "MLPEncoder", "SmallCNN", "build_encoder",
+           "default_encoder_name", "encoder_for_config"]
 
 RESNET_NAMES = ("resnet18", "resnet34", "resnet50", "resnet101")
 ENCODER_NAMES = ("mlp", "cnn", *RESNET_NAMES)
@@ -139,6 +141,26 @@ class FrozenEncoder(nn.Module):
     def forward(self, x):  # type: ignore[no-untyped-def]
         with torch.no_grad():
             return self.encoder(x)
+
+
+def encoder_for_config(config: Any, input_shape: Sequence[int]) -> nn.Module:
+    """The encoder a ``TrainConfig`` asks for (``config.encoder``; "auto": :func:`default_encoder_name`).
+
+    mlp: ``hidden_dim``, ``depth``, ``dropout``; cnn: ``out_dim=hidden_dim``, ``dropout``;
+    resnet*: ``weights_path=encoder_weights``; hf:<dir>: ``pooling``,
+    ``gradient_checkpointing`` (``max_len`` applies to the tokenisation,
+    :func:`mlcl_lab.data.inputs.make_source`). ``freeze_backbone`` is applied by the
+    caller (:class:`FrozenEncoder`).
+    """
+    name = default_encoder_name(input_shape) if config.encoder == "auto" else str(config.encoder)
+    if name == "mlp":
+        return build_encoder("mlp", input_shape, hidden_dim=config.hidden_dim, depth=config.depth, dropout=config.dropout)
+    if name in RESNET_NAMES:
+        return build_encoder(name, input_shape, weights_path=config.encoder_weights)
+    if name.startswith("hf:"):
+        return build_encoder(name, input_shape, pooling=config.pooling,
+                             gradient_checkpointing=config.gradient_checkpointing)
+    return build_encoder(name, input_shape, out_dim=config.hidden_dim, dropout=config.dropout)
 
 
 def default_encoder_name(input_shape: Sequence[int]) -> str:

@@ -162,3 +162,18 @@ def test_token_rows_trim_trailing_padding():
     assert b.x["input_ids"].shape == (3, 4) and torch.equal(b.index, torch.arange(3))
     with pytest.raises(ValueError, match=r"token arrays must both be \(N, T\)"):
         TokenRows(ids, mask[:, :3])
+
+
+def test_missing_files_fail_before_any_batch_and_augmentation_streams(voc, tmp_path):
+    from mlcl_lab.data.errors import DatasetNotFoundError
+    from mlcl_lab.data.images import ImageTransform
+
+    paths = [*voc.paths[:3], str(tmp_path / "gone.jpg")]
+    with pytest.raises(DatasetNotFoundError, match=r"1 of 4 image files do not exist, e.g. .*gone.jpg"):
+        ImageFiles(paths, ImageTransform(8))
+    decoded = voc.subset(np.arange(6))
+    decoded = type(decoded)(**{**decoded.__dict__, "features": np.zeros((6, 3, 8, 8), np.float32)})
+    assert make_source(decoded, TrainConfig(augment="none"), "cpu")[1]["kind"] == "tensor"
+    src, choice = make_source(decoded, TrainConfig(augment="randaugment", image_size=16), "cpu")
+    assert choice["kind"] == "streaming" and "augment='randaugment' needs the image files" in choice["reason"]
+    assert src.input_shape == (3, 16, 16)

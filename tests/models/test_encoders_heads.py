@@ -49,3 +49,19 @@ def test_frozen_encoder_keeps_weights_and_batchnorm_statistics():
     assert all(torch.equal(v, before[k]) for k, v in frozen.state_dict().items())  # running stats too
     assert frozen.training and not frozen.encoder.training
     assert not any(p.requires_grad for p in frozen.parameters())
+
+
+@pytest.mark.parametrize("encoder, shape", [("auto", (7,)), ("auto", (1, 16, 16)), ("mlp", (5,)), ("resnet50", (3, 16, 16))])
+def test_encoder_for_config_builds_what_the_trainer_built(encoder, shape):
+    from mlcl_lab.models import encoder_for_config
+    from mlcl_lab.train.config import TrainConfig
+    from mlcl_lab.train.models import ContrastiveModel
+
+    config = TrainConfig(encoder=encoder, hidden_dim=24, depth=3, dropout=0.2)
+    torch.manual_seed(0)
+    ours = encoder_for_config(config, shape)
+    torch.manual_seed(0)
+    trainer = ContrastiveModel(config, shape, n_labels=3, with_prototypes=False).encoder
+    assert type(ours) is type(trainer) and ours.out_dim == trainer.out_dim
+    theirs = trainer.state_dict()
+    assert all(torch.equal(v, theirs[k]) for k, v in ours.state_dict().items()) and ours.state_dict().keys() == theirs.keys()
