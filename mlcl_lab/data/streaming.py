@@ -107,6 +107,8 @@ class TokenRows:
     def __init__(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> None:
         if input_ids.shape != attention_mask.shape or input_ids.dim() != 2:
             raise ValueError(f"token arrays must both be (N, T), got {tuple(input_ids.shape)} and {tuple(attention_mask.shape)}")
+        if attention_mask.shape[1] > 1 and bool((attention_mask[:, 1:] > attention_mask[:, :-1]).any()):
+            raise ValueError("attention masks must be right-padded (ones, then zeros): tokenise with padding on the right")
         self.input_ids = input_ids
         self.attention_mask = attention_mask
         self.input_shape = (int(input_ids.shape[1]),)

@@ -37,11 +37,17 @@ def tokenizer_fingerprint(model_dir: str | Path) -> str:
 
 
 def tokenize(texts: list[str], model_dir: str | Path, max_len: int) -> dict[str, np.ndarray]:
-    """``{"input_ids": int32 (N, max_len), "attention_mask": int8 (N, max_len)}`` (truncate + pad)."""
+    """``{"input_ids": int32 (N, max_len), "attention_mask": int8 (N, max_len)}``.
+
+    Truncated at the end and padded on the right (whatever the tokenizer's default), so
+    every mask row is ones then zeros and token 0 is the model's [CLS] / ``<s>``.
+    """
     if max_len < 2:
         raise ValueError(f"max_len must be >= 2 tokens, got {max_len}")
     with quiet_transformers() as transformers:
         tok = transformers.AutoTokenizer.from_pretrained(Path(model_dir), local_files_only=True)
+    tok.padding_side = "right"  # [CLS] stays at position 0; batches trim trailing padding
+    tok.truncation_side = "right"
     enc = tok(list(texts), truncation=True, max_length=max_len, padding="max_length",
               return_attention_mask=True, return_token_type_ids=False, return_tensors="np")
     ids = np.asarray(enc["input_ids"], dtype=np.int64)

@@ -162,6 +162,8 @@ def test_token_rows_trim_trailing_padding():
     assert b.x["input_ids"].shape == (3, 4) and torch.equal(b.index, torch.arange(3))
     with pytest.raises(ValueError, match=r"token arrays must both be \(N, T\)"):
         TokenRows(ids, mask[:, :3])
+    with pytest.raises(ValueError, match="must be right-padded"):
+        TokenRows(ids.flip(1), mask.flip(1))
 
 
 def test_missing_files_fail_before_any_batch_and_augmentation_streams(voc, tmp_path):
