@@ -104,10 +104,16 @@ def make_source(dataset: MultiLabelDataset, config: Any, device: torch.device | 
     """The batch source of ``dataset`` for a run with ``config`` (a ``TrainConfig``), and what was chosen.
 
     ``train_positions`` (rows of the training set) give the standardisation statistics of
-    in-memory vectors. Returns ``(source, choice)``; ``choice`` is a JSON-able dict with
-    ``kind`` ("tensor" | "streaming"), ``inputs``, ``reason``, ``input_shape`` and the
-    path's own details (bytes in memory, workers, augmentation, token cache file ...).
+    in-memory vectors (all rows when None); ``config`` None means ``TrainConfig()``.
+    Returns ``(source, choice)``; ``choice`` is a JSON-able dict with ``kind`` ("tensor" |
+    "streaming"), ``inputs``, ``reason``, ``shape`` (one input; None for token dicts),
+    ``standardised`` and the path's own details (bytes in memory, workers, augmentation,
+    token cache file ...).
     """
+    if config is None:
+        from ..train.config import TrainConfig  # lazy: mlcl_lab.train imports mlcl_lab.data
+
+        config = TrainConfig()
     device = torch.device(device)
     encoder = str(getattr(config, "encoder", "auto"))
     workers = int(getattr(config, "num_workers", 0))
@@ -118,7 +124,8 @@ def make_source(dataset: MultiLabelDataset, config: Any, device: torch.device | 
                                  num_workers=workers)
         reason = ("an image-path dataset is decoded per batch (pixels never all in memory)" if dataset.features is None
                   else f"augment={augment!r} needs the image files decoded per epoch (the decoded pixels are not used)")
-        return source, {"kind": "streaming", "inputs": "image files", "input_shape": list(source.input_shape),
+        return source, {"kind": "streaming", "inputs": "image files", "shape": list(source.input_shape),
+                        "standardised": False,
                         "reason": reason,
                         "image_size": transform.size, "augment": transform.augment, "backend": transform.backend,
                         "num_workers": workers, "pin_memory": device.type == "cuda"}
@@ -131,16 +138,18 @@ def make_source(dataset: MultiLabelDataset, config: Any, device: torch.device | 
         tokens, path, hit = cached_tokenize(list(dataset.texts or []), model_dir, int(config.max_len), cache)
         source = StreamingSource(TokenRows(tokens["input_ids"], tokens["attention_mask"]), dataset.labels, device,
                                  num_workers=workers)
-        return source, {"kind": "streaming", "inputs": "token ids", "input_shape": list(source.input_shape),
+        return source, {"kind": "streaming", "inputs": "token ids", "shape": None, "standardised": False,
                         "reason": f"encoder {encoder} is fine-tuned on tokenised text",
                         "max_len": int(config.max_len), "token_cache": str(path), "token_cache_hit": hit,
                         "num_workers": workers, "pin_memory": device.type == "cuda"}
     x = np.asarray(encoder_inputs(dataset, cache_dir=cache_dir), dtype=np.float32)
     inputs = {"vector": "feature vectors", "image": "decoded pixels",
               "text": "frozen sentence embeddings (all-MiniLM-L6-v2)"}[dataset.modality]
-    if x.ndim == 2:
+    standardised = x.ndim == 2
+    if standardised:
         x = standardise(x, train_positions)
         inputs += ", standardised on the training rows" if train_positions is not None else ", standardised"
     source = TensorSource(torch.from_numpy(x).to(device), torch.from_numpy(np.asarray(dataset.labels)).to(device))
-    return source, {"kind": "tensor", "inputs": inputs, "input_shape": list(source.input_shape),
+    return source, {"kind": "tensor", "inputs": inputs, "shape": list(source.input_shape),
+                    "standardised": standardised,
                     "reason": "the inputs fit in memory as one tensor (the fast path)", "bytes": int(x.nbytes)}

@@ -46,17 +46,21 @@ class Batch:
     y: torch.Tensor
     index: torch.Tensor
 
+    def __len__(self) -> int:
+        return int(self.index.shape[0])
+
 
 class BatchFetcher(Protocol):
     """What a :class:`StreamingSource` decodes rows with (picklable: it runs in workers).
 
     ``fetch(rows, seed, train)`` -> CPU inputs of the rows (tensor or dict of tensors);
     ``to_device(x, device)`` -> the inputs the model takes; ``random``: whether training
-    fetches draw random numbers; ``input_shape``: one input's shape (without batch axis).
+    fetches draw random numbers; ``input_shape``: one input's shape (without batch axis;
+    None for tokenised text, whose inputs are dicts).
     """
 
     random: bool
-    input_shape: tuple[int, ...]
+    input_shape: tuple[int, ...] | None
 
     def fetch(self, rows: np.ndarray, seed: int, train: bool) -> torch.Tensor | dict[str, torch.Tensor]: ...
 
@@ -111,7 +115,8 @@ class TokenRows:
             raise ValueError("attention masks must be right-padded (ones, then zeros): tokenise with padding on the right")
         self.input_ids = input_ids
         self.attention_mask = attention_mask
-        self.input_shape = (int(input_ids.shape[1]),)
+        self.input_shape = None  # dict inputs (as train.models.input_shape_of expects)
+        self.max_len = int(input_ids.shape[1])
 
     def fetch(self, rows: np.ndarray, seed: int, train: bool) -> dict[str, torch.Tensor]:
         idx = torch.from_numpy(rows)
@@ -147,13 +152,15 @@ def batch_cuts(n: int, batch_size: int, *, shuffle: bool, drop_last: bool,
                generator: torch.Generator | None) -> list[np.ndarray]:
     """The positions of each batch of one pass over ``n`` items, as int64 arrays.
 
-    Order: ``torch.randperm(n, generator=generator)`` when ``shuffle`` (torch's global RNG
-    when ``generator`` is None), else 0..n-1; consecutive ``batch_size`` slices of it. With
+    Order: ``torch.randperm(n, generator=generator)`` when ``shuffle`` (a shuffled pass
+    needs the generator: the seeded data order), else 0..n-1; consecutive ``batch_size`` slices of it. With
     ``drop_last`` the incomplete last batch is skipped unless it is the only one (a set
     smaller than one batch still trains on all of it), as ``train.batching.batch_indices``.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    if shuffle and generator is None:
+        raise ValueError("a shuffled pass needs a generator (the seeded data order)")
     order = (torch.randperm(n, generator=generator) if shuffle else torch.arange(n)).numpy()
     full = n // batch_size
     cuts = [order[s * batch_size:(s + 1) * batch_size] for s in range(full)]
@@ -192,7 +199,7 @@ class StreamingSource:
         self.num_workers = int(num_workers)
         self.n = int(self.rows.size)
         self.n_labels = int(self.labels.shape[1])
-        self.input_shape = tuple(fetcher.input_shape)
+        self.input_shape = None if fetcher.input_shape is None else tuple(fetcher.input_shape)
 
     def subset(self, positions: np.ndarray) -> StreamingSource:
         """The source restricted to ``positions`` (int positions within this source)."""
@@ -210,9 +217,9 @@ class StreamingSource:
 
     def batches(self, batch_size: int, *, shuffle: bool, drop_last: bool,
                 generator: torch.Generator | None) -> Iterator[Batch]:
-        """One pass in ``batch_size`` batches (shuffled by ``generator``, or by torch's global RNG
-        when it is None). With ``drop_last`` the incomplete last batch is skipped unless it is the
-        only one (as ``train.batching.batch_indices``)."""
+        """One pass in ``batch_size`` batches (shuffled by ``generator`` when ``shuffle``). With
+        ``drop_last`` the incomplete last batch is skipped unless it is the only one (as
+        ``train.batching.batch_indices``)."""
         requests = self._requests(batch_size, shuffle, drop_last, generator)
         if not requests:
             return

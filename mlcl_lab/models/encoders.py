@@ -84,24 +84,26 @@ class SmallCNN(nn.Module):
         return self.head(self.features(x))
 
 
-def build_encoder(name: str, input_shape: Sequence[int], **options: object) -> nn.Module:
+def build_encoder(name: str, input_shape: Sequence[int] | None, **options: object) -> nn.Module:
     """Build an encoder by name for inputs of shape ``input_shape`` (without the batch axis).
 
     ``"mlp"`` needs a 1-D input shape (F,); ``"cnn"`` and ``"resnet18/34/50/101"`` a 3-D
     one (C, H, W); ``"hf:<dir>"`` (a local Hugging Face model, fine-tuned end to end) takes
-    the tokenised dict and ignores ``input_shape``. Options are passed to the encoder's
+    the tokenised dict and ignores ``input_shape`` (may be None). Options are passed to the encoder's
     constructor: the ResNets take only ``weights_path`` (a local torchvision checkpoint),
-    ``hf:`` encoders ``pooling`` ("cls" | "mean") and ``gradient_checkpointing``.
+    ``hf:`` encoders ``pooling`` ("cls" | "mean"), ``max_len`` and ``gradient_checkpointing``.
     Every encoder has ``out_dim`` (the feature size the heads and the probe read).
     """
-    shape = tuple(int(s) for s in input_shape)
     if name.startswith("hf:"):
         from .hf_text import HFTextEncoder, hf_model_dir
 
-        unknown = set(options) - {"pooling", "gradient_checkpointing"}
+        unknown = set(options) - {"pooling", "max_len", "gradient_checkpointing"}
         if unknown:
-            raise ValueError(f"encoder 'hf:' takes the options pooling, gradient_checkpointing; got {sorted(unknown)}")
+            raise ValueError(f"encoder 'hf:' takes the options pooling, max_len, gradient_checkpointing; got {sorted(unknown)}")
         return HFTextEncoder(hf_model_dir(name), **options)  # type: ignore[arg-type]
+    if input_shape is None:
+        raise ValueError(f"encoder {name!r} needs the input shape (None is only for 'hf:' text encoders)")
+    shape = tuple(int(s) for s in input_shape)
     if name == "mlp":
         if len(shape) != 1:
             raise ValueError(f"encoder 'mlp' needs 1-D inputs (features,), got shape {shape}; use 'cnn' for images")
@@ -143,22 +145,23 @@ class FrozenEncoder(nn.Module):
             return self.encoder(x)
 
 
-def encoder_for_config(config: Any, input_shape: Sequence[int]) -> nn.Module:
+def encoder_for_config(config: Any, input_shape: Sequence[int] | None) -> nn.Module:
     """The encoder a ``TrainConfig`` asks for (``config.encoder``; "auto": :func:`default_encoder_name`).
 
     mlp: ``hidden_dim``, ``depth``, ``dropout``; cnn: ``out_dim=hidden_dim``, ``dropout``;
-    resnet*: ``weights_path=encoder_weights``; hf:<dir>: ``pooling``,
-    ``gradient_checkpointing`` (``max_len`` applies to the tokenisation,
-    :func:`mlcl_lab.data.inputs.make_source`). ``freeze_backbone`` is applied by the
-    caller (:class:`FrozenEncoder`).
+    resnet*: ``weights_path=encoder_weights``; hf:<dir>: ``pooling``, ``max_len``,
+    ``gradient_checkpointing``. ``freeze_backbone`` is applied by the caller
+    (:class:`FrozenEncoder`).
     """
+    if config.encoder == "auto" and input_shape is None:
+        raise ValueError("encoder 'auto' needs the input shape; name the encoder for tokenised text")
     name = default_encoder_name(input_shape) if config.encoder == "auto" else str(config.encoder)
     if name == "mlp":
         return build_encoder("mlp", input_shape, hidden_dim=config.hidden_dim, depth=config.depth, dropout=config.dropout)
     if name in RESNET_NAMES:
         return build_encoder(name, input_shape, weights_path=config.encoder_weights)
     if name.startswith("hf:"):
-        return build_encoder(name, input_shape, pooling=config.pooling,
+        return build_encoder(name, input_shape, pooling=config.pooling, max_len=config.max_len,
                              gradient_checkpointing=config.gradient_checkpointing)
     return build_encoder(name, input_shape, out_dim=config.hidden_dim, dropout=config.dropout)
 

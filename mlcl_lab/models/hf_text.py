@@ -63,9 +63,14 @@ def quiet_transformers() -> Iterator[object]:
 
 
 class HFTextEncoder(nn.Module):
-    """A local Hugging Face encoder with [CLS] or masked-mean pooling; ``out_dim`` = hidden size."""
+    """A local Hugging Face encoder with [CLS] or masked-mean pooling; ``out_dim`` = hidden size.
 
-    def __init__(self, model_dir: str | Path, pooling: str = "cls", gradient_checkpointing: bool = False) -> None:
+    ``max_len`` (optional): inputs longer than this are cut to their first ``max_len``
+    tokens; it must fit the model's position embeddings.
+    """
+
+    def __init__(self, model_dir: str | Path, pooling: str = "cls", max_len: int | None = None,
+                 gradient_checkpointing: bool = False) -> None:
         super().__init__()
         if pooling not in POOLINGS:
             raise ValueError(f"unknown pooling {pooling!r}; valid poolings: {', '.join(POOLINGS)}")
@@ -86,6 +91,10 @@ class HFTextEncoder(nn.Module):
                 model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         self.model = model
         self.out_dim = int(model.config.hidden_size)
+        limit = getattr(model.config, "max_position_embeddings", None)
+        if max_len is not None and (max_len < 2 or (limit is not None and max_len > int(limit))):
+            raise ValueError(f"max_len {max_len} is outside [2, {limit}], the positions {self.model_dir} has")
+        self.max_len = max_len
 
     @property
     def checkpointing(self) -> bool:
@@ -98,8 +107,10 @@ class HFTextEncoder(nn.Module):
         if not isinstance(x, dict) or "input_ids" not in x or "attention_mask" not in x:
             raise TypeError("HFTextEncoder takes the tokenised dict {'input_ids', 'attention_mask'} "
                             f"(mlcl_lab.models.tokens), got {type(x).__name__}")
-        mask = x["attention_mask"]
-        hidden = self.model(input_ids=x["input_ids"], attention_mask=mask).last_hidden_state
+        ids, mask = x["input_ids"], x["attention_mask"]
+        if self.max_len is not None and ids.shape[1] > self.max_len:  # never more than max_len tokens
+            ids, mask = ids[:, : self.max_len], mask[:, : self.max_len]
+        hidden = self.model(input_ids=ids, attention_mask=mask).last_hidden_state
         if self.pooling == "cls":
             return hidden[:, 0]
         weights = mask.to(hidden.dtype).unsqueeze(-1)

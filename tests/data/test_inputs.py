@@ -100,7 +100,7 @@ def test_make_source_keeps_decoded_pixels_as_they_are():
     ds = MultiLabelDataset(name="px", labels=np.eye(6, 2, dtype=np.uint8), label_names=["a", "b"],
                            modality="image", features=pixels)
     src, choice = make_source(ds, TrainConfig(), "cpu", train_positions=np.arange(3))
-    assert choice["kind"] == "tensor" and choice["inputs"] == "decoded pixels" and choice["input_shape"] == [1, 8, 8]
+    assert choice["kind"] == "tensor" and choice["inputs"] == "decoded pixels" and choice["shape"] == [1, 8, 8] and not choice["standardised"]
     assert torch.equal(src.x, torch.from_numpy(pixels))
     sub = src.subset(np.array([4, 1]))
     assert torch.equal(sub.x, src.x[[4, 1]]) and sub.n == 2

@@ -37,7 +37,7 @@ def _epoch(src, seed, bs=8, shuffle=True, drop_last=False, gen=None):
 
 def test_choice_is_recorded_and_batches_follow_the_protocol(voc):
     src, choice = make_source(voc, TrainConfig(image_size=32, augment="strong"), "cpu")
-    assert choice == {"kind": "streaming", "inputs": "image files", "input_shape": [3, 32, 32],
+    assert choice == {"kind": "streaming", "inputs": "image files", "shape": [3, 32, 32], "standardised": False,
                       "reason": choice["reason"], "image_size": 32, "augment": "strong", "backend": "pil",
                       "num_workers": 0, "pin_memory": False}
     assert (src.n, src.n_labels, src.input_shape) == (40, 20, (3, 32, 32))
@@ -148,6 +148,9 @@ def test_batch_cuts_and_tensor_source_match_the_trainer_order():
         assert torch.equal(b.index, r) and torch.equal(b.x, x[r]) and torch.equal(b.y, y[r].float())
     with pytest.raises(ValueError, match="batch_size must be >= 1"):
         batch_cuts(3, 0, shuffle=False, drop_last=False, generator=None)
+    with pytest.raises(ValueError, match="a shuffled pass needs a generator"):
+        next(src.batches(5, shuffle=True, drop_last=False, generator=None))
+    assert len(next(src.batches(5, shuffle=False, drop_last=False, generator=None))) == 5
 
 
 def test_token_rows_trim_trailing_padding():

@@ -36,6 +36,13 @@ def test_build_encoder_lists_every_backbone_and_checks_options():
         build_encoder("resnet50", (3, 8, 8), pooling="cls")
     with pytest.raises(ValueError, match=r"needs \(channels, height, width\)"):
         build_encoder("resnet101", (10,))
+    with pytest.raises(ValueError, match="needs the input shape"):
+        build_encoder("mlp", None)
+    from mlcl_lab.models import encoder_for_config
+    from mlcl_lab.train.config import TrainConfig
+
+    with pytest.raises(ValueError, match="name the encoder for tokenised text"):
+        encoder_for_config(TrainConfig(), None)
 
 
 def test_frozen_encoder_keeps_weights_and_batchnorm_statistics():

@@ -121,16 +121,16 @@ def test_aapd_fine_tuning_changes_the_backbone_and_frozen_mode_does_not(minilm_d
     config = TrainConfig(encoder=f"hf:{minilm_dir}", max_len=32, pooling="cls")
     src, choice = make_source(ds, config, "cpu", cache_dir=tmp_path / "cache")
     assert choice["kind"] == "streaming" and choice["inputs"] == "token ids" and not choice["token_cache_hit"]
-    assert choice["input_shape"] == [32] and make_source(ds, config, "cpu", cache_dir=tmp_path / "cache")[1]["token_cache_hit"]
+    assert choice["shape"] is None and src.input_shape is None and make_source(ds, config, "cpu", cache_dir=tmp_path / "cache")[1]["token_cache_hit"]
     train = src.subset(ds.extra["split"].train)
     torch.manual_seed(0)
-    enc = build_encoder(config.encoder, src.input_shape, pooling=config.pooling)
+    enc = build_encoder(config.encoder, None, pooling=config.pooling, max_len=config.max_len)
     before = {k: v.clone() for k, v in enc.state_dict().items()}
     loss = _one_step(enc.train(), train, list(enc.parameters()))
     assert torch.isfinite(loss)
     changed = [k for k, v in enc.state_dict().items() if not torch.equal(v, before[k])]
     assert "model.encoder.layer.5.output.dense.weight" in changed and "model.embeddings.word_embeddings.weight" in changed
-    frozen = FrozenEncoder(build_encoder(config.encoder, src.input_shape, pooling=config.pooling)).train()
+    frozen = FrozenEncoder(build_encoder(config.encoder, None, pooling=config.pooling)).train()
     before = {k: v.clone() for k, v in frozen.state_dict().items()}
     _one_step(frozen, train, [])
     assert all(torch.equal(v, before[k]) for k, v in frozen.state_dict().items())
@@ -158,7 +158,7 @@ def test_errors_name_the_problem(minilm_dir, tmp_path, mean_encoder):
         hf_model_dir(f"hf:{tmp_path}")
     with pytest.raises(ValueError, match="'hf:<local model dir>'"):
         hf_model_dir("hf:")
-    with pytest.raises(ValueError, match="takes the options pooling, gradient_checkpointing"):
+    with pytest.raises(ValueError, match="takes the options pooling, max_len, gradient_checkpointing"):
         build_encoder(f"hf:{minilm_dir}", (), weights_path="x")
     with pytest.raises(ValueError, match="valid poolings: cls, mean"):
         HFTextEncoder(minilm_dir, pooling="max")
@@ -166,3 +166,14 @@ def test_errors_name_the_problem(minilm_dir, tmp_path, mean_encoder):
         mean_encoder(torch.zeros(2, 8, dtype=torch.long))
     with pytest.raises(ValueError, match="max_len must be >= 2"):
         tokenize(TEXTS, minilm_dir, 1)
+    with pytest.raises(ValueError, match=r"max_len 513 is outside \[2, 512\]"):
+        HFTextEncoder(minilm_dir, max_len=513)
+
+
+def test_max_len_cuts_longer_inputs(minilm_dir, mean_encoder):
+    x = _batch(TEXTS, minilm_dir, max_len=40)
+    short = HFTextEncoder(minilm_dir, pooling="mean", max_len=6).eval()
+    cut = {k: v[:, :6] for k, v in x.items()}
+    with torch.no_grad():
+        torch.testing.assert_close(short(x), mean_encoder(cut))
+        assert not torch.allclose(short(x), mean_encoder(x))
