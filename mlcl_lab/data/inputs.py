@@ -110,25 +110,21 @@ def make_source(dataset: MultiLabelDataset, config: Any, device: torch.device | 
     ``standardised`` and the path's own details (bytes in memory, workers, augmentation,
     token cache file ...).
     """
-    if config is None:
-        from ..train.config import TrainConfig  # lazy: mlcl_lab.train imports mlcl_lab.data
+    if config is None:  # imported here: mlcl_lab.train imports mlcl_lab.data
+        from ..train.config import TrainConfig
 
         config = TrainConfig()
     device = torch.device(device)
-    encoder = str(getattr(config, "encoder", "auto"))
-    workers = int(getattr(config, "num_workers", 0))
-    augment = str(getattr(config, "augment", "none"))
+    encoder, workers, augment = str(config.encoder), int(config.num_workers), str(config.augment)
+    loader = {"num_workers": workers, "pin_memory": device.type == "cuda"}
     if dataset.modality == "image" and dataset.paths is not None and (dataset.features is None or augment != "none"):
         transform = ImageTransform(int(config.image_size), augment)
-        source = StreamingSource(ImageFiles(list(dataset.paths), transform), dataset.labels, device,
-                                 num_workers=workers)
+        source = StreamingSource(ImageFiles(list(dataset.paths), transform), dataset.labels, device, num_workers=workers)
         reason = ("an image-path dataset is decoded per batch (pixels never all in memory)" if dataset.features is None
                   else f"augment={augment!r} needs the image files decoded per epoch (the decoded pixels are not used)")
         return source, {"kind": "streaming", "inputs": "image files", "shape": list(source.input_shape),
-                        "standardised": False,
-                        "reason": reason,
-                        "image_size": transform.size, "augment": transform.augment, "backend": transform.backend,
-                        "num_workers": workers, "pin_memory": device.type == "cuda"}
+                        "standardised": False, "reason": reason, "image_size": transform.size,
+                        "augment": transform.augment, "backend": transform.backend, **loader}
     if dataset.modality == "text" and encoder.startswith("hf:"):
         from ..models.hf_text import hf_model_dir
         from ..models.tokens import cached_tokenize
@@ -138,10 +134,10 @@ def make_source(dataset: MultiLabelDataset, config: Any, device: torch.device | 
         tokens, path, hit = cached_tokenize(list(dataset.texts or []), model_dir, int(config.max_len), cache)
         source = StreamingSource(TokenRows(tokens["input_ids"], tokens["attention_mask"]), dataset.labels, device,
                                  num_workers=workers)
+        mode = "frozen" if config.freeze_backbone else "fine-tuned"
         return source, {"kind": "streaming", "inputs": "token ids", "shape": None, "standardised": False,
-                        "reason": f"encoder {encoder} is fine-tuned on tokenised text",
-                        "max_len": int(config.max_len), "token_cache": str(path), "token_cache_hit": hit,
-                        "num_workers": workers, "pin_memory": device.type == "cuda"}
+                        "reason": f"encoder {encoder} ({mode}) reads tokenised text", "max_len": int(config.max_len),
+                        "token_cache": str(path), "token_cache_hit": hit, **loader}
     x = np.asarray(encoder_inputs(dataset, cache_dir=cache_dir), dtype=np.float32)
     inputs = {"vector": "feature vectors", "image": "decoded pixels",
               "text": "frozen sentence embeddings (all-MiniLM-L6-v2)"}[dataset.modality]
@@ -150,6 +146,5 @@ def make_source(dataset: MultiLabelDataset, config: Any, device: torch.device | 
         x = standardise(x, train_positions)
         inputs += ", standardised on the training rows" if train_positions is not None else ", standardised"
     source = TensorSource(torch.from_numpy(x).to(device), torch.from_numpy(np.asarray(dataset.labels)).to(device))
-    return source, {"kind": "tensor", "inputs": inputs, "shape": list(source.input_shape),
-                    "standardised": standardised,
+    return source, {"kind": "tensor", "inputs": inputs, "shape": list(source.input_shape), "standardised": standardised,
                     "reason": "the inputs fit in memory as one tensor (the fast path)", "bytes": int(x.nbytes)}

@@ -104,3 +104,11 @@ def test_make_source_keeps_decoded_pixels_as_they_are():
     assert torch.equal(src.x, torch.from_numpy(pixels))
     sub = src.subset(np.array([4, 1]))
     assert torch.equal(sub.x, src.x[[4, 1]]) and sub.n == 2
+
+
+def test_make_source_without_config_uses_the_defaults():
+    from mlcl_lab.data.inputs import make_source
+
+    ds = make_synthetic(n_samples=12)
+    src, choice = make_source(ds, None, "cpu")
+    assert choice["kind"] == "tensor" and choice["inputs"] == "feature vectors, standardised" and src.n == 12

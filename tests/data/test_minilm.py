@@ -5,9 +5,8 @@ import importlib.util
 import numpy as np
 import pytest
 
-from tests.requirements_marks import needs
-
 from mlcl_lab.data import MiniLMEncoder, MultiLabelDataset, encoder_inputs
+from tests.requirements_marks import needs
 
 pytestmark = [
     pytest.mark.slow,
