@@ -31,7 +31,7 @@ from .images import ImageTransform
 from .streaming import Batch, ImageFiles, StreamingSource, TokenRows, batch_cuts
 from .text_encoders import MiniLMEncoder, TextEncoder, cached_encode, default_cache_dir
 
-__all__ = ["TensorSource", "encoder_inputs", "make_source", "standardise"]
+__all__ = ["TensorSource", "encoder_inputs", "in_memory_source", "make_source", "standardise"]
 
 
 def encoder_inputs(ds: MultiLabelDataset, cache_dir: str | Path | None = None, *,
@@ -86,6 +86,7 @@ class TensorSource:
         self.n = int(x.shape[0])
         self.n_labels = int(y.shape[1])
         self.input_shape = tuple(x.shape[1:])
+        self.device = x.device
 
     def batches(self, batch_size: int, *, shuffle: bool, drop_last: bool,
                 generator: torch.Generator | None) -> Iterator[Batch]:
@@ -96,6 +97,12 @@ class TensorSource:
     def subset(self, positions: np.ndarray) -> TensorSource:
         idx = torch.as_tensor(np.asarray(positions, dtype=np.int64), device=self.x.device)
         return TensorSource(self.x[idx], self.y[idx])
+
+
+def in_memory_source(x: torch.Tensor, y: torch.Tensor) -> TensorSource:
+    """The in-memory fast path; at merge: ``mlcl_lab.train.sources.TensorSource(x, y)``
+    (imported inside the function: ``mlcl_lab.train`` imports ``mlcl_lab.data``)."""
+    return TensorSource(x, y)
 
 
 def make_source(dataset: MultiLabelDataset, config: Any, device: torch.device | str, *,
@@ -145,6 +152,6 @@ def make_source(dataset: MultiLabelDataset, config: Any, device: torch.device | 
     if standardised:
         x = standardise(x, train_positions)
         inputs += ", standardised on the training rows" if train_positions is not None else ", standardised"
-    source = TensorSource(torch.from_numpy(x).to(device), torch.from_numpy(np.asarray(dataset.labels)).to(device))
+    source = in_memory_source(torch.from_numpy(x).to(device), torch.from_numpy(np.asarray(dataset.labels)).to(device))
     return source, {"kind": "tensor", "inputs": inputs, "shape": list(source.input_shape), "standardised": standardised,
                     "reason": "the inputs fit in memory as one tensor (the fast path)", "bytes": int(x.nbytes)}

@@ -9,7 +9,7 @@ from PIL import Image
 
 from mlcl_lab.data.errors import MalformedFileError
 from mlcl_lab.data.images import normalise
-from mlcl_lab.data.inputs import TensorSource, make_source
+from mlcl_lab.data.inputs import in_memory_source, make_source
 from mlcl_lab.data.paper import load_voc2007
 from mlcl_lab.data.streaming import ImageFiles, StreamingSource, TokenRows, batch_cuts
 from mlcl_lab.losses import get_loss
@@ -142,7 +142,7 @@ def test_batch_cuts_and_tensor_source_match_the_trainer_order():
         assert len(cuts) == len(ref) and all(np.array_equal(c, r.numpy()) for c, r in zip(cuts, ref))
     assert [len(c) for c in batch_cuts(3, 5, shuffle=False, drop_last=True, generator=None)] == [3]
     x, y = torch.randn(23, 4), torch.randint(0, 2, (23, 3))
-    src = TensorSource(x, y)
+    src = in_memory_source(x, y)
     for b, r in zip(src.batches(5, shuffle=True, drop_last=False, generator=torch.Generator().manual_seed(1)),
                     batch_indices(23, 5, torch.Generator().manual_seed(1), False, torch.device("cpu"))):
         assert torch.equal(b.index, r) and torch.equal(b.x, x[r]) and torch.equal(b.y, y[r].float())
