@@ -58,12 +58,12 @@ plt.show()
 
 # %%
 if run_umap:
-    from mlcl_lab.viz import plot_umap, umap_embed
+    from mlcl_lab.viz import UmapColoring, plot_umap, umap_embed
 
     fig, axes = plt.subplots(1, len(study.runs), figsize=(6 * len(study.runs), 5), squeeze=False)
     for ax, run in zip(axes[0], study.runs):
         xy = umap_embed(run.test_features, seed=seed)
-        plot_umap(xy, study.test_labels, color_by="cardinality", ax=ax, title=f"{run.loss}: labels per sample")
+        plot_umap(xy, study.test_labels, UmapColoring(by="cardinality"), ax=ax, title=f"{run.loss}: labels per sample")
         ax.set_xlabel("UMAP 1 (a.u.)")
         ax.set_ylabel("UMAP 2 (a.u.)")
     fig.tight_layout()

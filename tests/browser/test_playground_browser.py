@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from mlcl_lab.report.run_folder import new_run_folder
+from mlcl_lab.report.runs import new_run_folder
 
 from .lab_harness import CHROMIUM_ARGS, REPO_ROOT, JupyterLabServer, browser_tools_or_skip
 
