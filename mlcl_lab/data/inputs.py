@@ -8,7 +8,8 @@
 dataset / config                   source
 =================================  ==========================================================
 vector features                    in memory, standardised with the training rows' mean/std
-image pixels already decoded       in memory, as stored (float32 in [0, 1]; no normalisation)
+image pixels already decoded       in memory, as stored (float32 in [0, 1]); RGB pixels for a
+                                   ResNet ImageNet-normalised, as the streamed ones
 image file paths                   streaming: PIL decode, resize/augment, ImageNet normalise
   (also with decoded pixels when ``augment`` is not "none": augmentations need the files)
 text, ``encoder="hf:<dir>"``       streaming token rows (tokenised once, cached; fine-tuning)
@@ -27,7 +28,8 @@ import numpy as np
 import torch
 
 from .dataset import MultiLabelDataset
-from .images import ImageTransform
+from ..models.encoders import RESNET_NAMES
+from .images import IMAGENET_MEAN, IMAGENET_STD, ImageTransform
 from .streaming import Batch, ImageFiles, StreamingSource, TokenRows, batch_cuts
 from .text_encoders import MiniLMEncoder, TextEncoder, cached_encode, default_cache_dir
 
@@ -152,6 +154,9 @@ def make_source(dataset: MultiLabelDataset, config: Any, device: torch.device | 
     if standardised:
         x = standardise(x, train_positions)
         inputs += ", standardised on the training rows" if train_positions is not None else ", standardised"
+    elif x.ndim == 4 and x.shape[1] == 3 and encoder in RESNET_NAMES:  # as the streamed pixels
+        x = (x - np.asarray(IMAGENET_MEAN, np.float32)[:, None, None]) / np.asarray(IMAGENET_STD, np.float32)[:, None, None]
+        inputs += ", ImageNet-normalised for the ResNet"
     source = in_memory_source(torch.from_numpy(x).to(device), torch.from_numpy(np.asarray(dataset.labels)).to(device))
     return source, {"kind": "tensor", "inputs": inputs, "shape": list(source.input_shape), "standardised": standardised,
                     "reason": "the inputs fit in memory as one tensor (the fast path)", "bytes": int(x.nbytes)}

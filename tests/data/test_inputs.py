@@ -112,3 +112,20 @@ def test_make_source_without_config_uses_the_defaults():
     ds = make_synthetic(n_samples=12)
     src, choice = make_source(ds, None, "cpu")
     assert choice["kind"] == "tensor" and choice["inputs"] == "feature vectors, standardised" and src.n == 12
+
+
+def test_in_memory_rgb_pixels_are_imagenet_normalised_for_a_resnet():
+    import torch
+
+    from mlcl_lab.data.images import normalise
+    from mlcl_lab.data.inputs import make_source
+    from mlcl_lab.train.config import TrainConfig
+
+    levels = np.random.default_rng(1).integers(0, 256, size=(4, 3, 8, 8)).astype(np.uint8)
+    ds = MultiLabelDataset(name="rgb", labels=np.eye(4, 2, dtype=np.uint8), label_names=["a", "b"],
+                           modality="image", features=(levels / 255.0).astype(np.float32))
+    src, choice = make_source(ds, TrainConfig(encoder="resnet18"), "cpu")
+    assert choice["inputs"] == "decoded pixels, ImageNet-normalised for the ResNet"
+    torch.testing.assert_close(src.x, normalise(torch.from_numpy(levels)))  # the streaming path's normalisation
+    cnn, info = make_source(ds, TrainConfig(encoder="cnn"), "cpu")
+    assert info["inputs"] == "decoded pixels" and torch.equal(cnn.x, torch.from_numpy(ds.features))
