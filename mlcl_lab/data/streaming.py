@@ -9,9 +9,10 @@ source; ``subset(positions)`` restricts it.
 
 Determinism: the batch order is ``torch.randperm(n, generator=generator)`` (exactly the
 order of ``train.batching.batch_indices``, so a streaming and an in-memory source give
-the same batches for the same generator); each shuffled pass then draws one epoch seed
-from the same generator, and every image's augmentation is seeded by
-``(epoch seed, dataset row)``. The result does not depend on the number of worker
+the same batches for the same generator); with augmentation, each shuffled pass then
+draws one epoch seed from the same generator, and every image's augmentation is seeded
+by ``(epoch seed, dataset row)`` (without augmentation nothing more is drawn, so the
+generator advances exactly as with an in-memory source). The result does not depend on the number of worker
 processes or on which worker decodes which batch. Augmentation applies to shuffled
 passes (training epochs) only; ordered passes (feature extraction, validation, test)
 use the deterministic evaluation transform. Pinned host memory and non-blocking copies
@@ -153,9 +154,10 @@ def batch_cuts(n: int, batch_size: int, *, shuffle: bool, drop_last: bool,
     """The positions of each batch of one pass over ``n`` items, as int64 arrays.
 
     Order: ``torch.randperm(n, generator=generator)`` when ``shuffle`` (a shuffled pass
-    needs the generator: the seeded data order), else 0..n-1; consecutive ``batch_size`` slices of it. With
-    ``drop_last`` the incomplete last batch is skipped unless it is the only one (a set
-    smaller than one batch still trains on all of it), as ``train.batching.batch_indices``.
+    needs the generator: the seeded data order), else 0..n-1; consecutive ``batch_size``
+    slices of it. With ``drop_last`` the incomplete last batch is skipped unless it is the
+    only one (a set smaller than one batch still trains on all of it), as
+    ``train.batching.batch_indices``.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")

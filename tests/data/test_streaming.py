@@ -182,3 +182,12 @@ def test_missing_files_fail_before_any_batch_and_augmentation_streams(voc, tmp_p
     src, choice = make_source(decoded, TrainConfig(augment="randaugment", image_size=16), "cpu")
     assert choice["kind"] == "streaming" and "augment='randaugment' needs the image files" in choice["reason"]
     assert src.input_shape == (3, 16, 16)
+
+
+def test_without_augmentation_the_generator_advances_as_for_an_in_memory_source(voc):
+    src = _source(voc, "none")
+    gen, ref = torch.Generator().manual_seed(4), torch.Generator().manual_seed(4)
+    for _ in range(3):  # three epochs: the same orders as batch_indices with the same generator
+        got = torch.cat([b.index for b in src.batches(16, shuffle=True, drop_last=False, generator=gen)])
+        want = torch.cat(list(batch_indices(40, 16, ref, False, torch.device("cpu"))))
+        assert torch.equal(got, want)
