@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from .dataset import MultiLabelDataset
 from ..models.encoders import RESNET_NAMES
+from .dataset import MultiLabelDataset
 from .images import IMAGENET_MEAN, IMAGENET_STD, ImageTransform
 from .streaming import Batch, ImageFiles, StreamingSource, TokenRows, batch_cuts
 from .text_encoders import MiniLMEncoder, TextEncoder, cached_encode, default_cache_dir

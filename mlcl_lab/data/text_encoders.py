@@ -135,7 +135,7 @@ def cached_encode(texts: list[str], encoder: TextEncoder, dataset: str,
             )
     row_of = {h: i for i, h in enumerate(old_h.tolist())}
     uniq, first = np.unique(hashes, return_index=True)
-    todo = [i for h, i in zip(uniq.tolist(), first.tolist()) if h not in row_of]
+    todo = [i for h, i in zip(uniq.tolist(), first.tolist(), strict=True) if h not in row_of]
     if todo:
         new_e = np.asarray(encoder.encode([texts[i] for i in todo]), dtype=np.float32)
         if new_e.shape != (len(todo), encoder.dim):

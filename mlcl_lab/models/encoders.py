@@ -74,7 +74,7 @@ class SmallCNN(nn.Module):
             raise ValueError(f"SmallCNN needs positive sizes, got in_channels={in_channels}, width={width}, out_dim={out_dim}")
         chans = [in_channels, width, 2 * width, 4 * width]
         blocks: list[nn.Module] = []
-        for c_in, c_out in zip(chans[:-1], chans[1:]):
+        for c_in, c_out in zip(chans[:-1], chans[1:], strict=True):
             blocks += [nn.Conv2d(c_in, c_out, 3, padding=1), nn.BatchNorm2d(c_out), nn.ReLU(), nn.MaxPool2d(2)]
         self.features = nn.Sequential(*blocks, nn.AdaptiveAvgPool2d(1), nn.Flatten())
         self.head = nn.Sequential(nn.Dropout(dropout) if dropout > 0 else nn.Identity(), nn.Linear(chans[-1], out_dim), nn.ReLU())

@@ -97,7 +97,7 @@ class ResNetEncoder(nn.Module):
         self.relu = nn.ReLU(inplace=True)
         self.maxpool = nn.MaxPool2d(3, 2, 1)
         c_in = 64
-        for i, (width, blocks) in enumerate(zip((64, 128, 256, 512), counts), start=1):
+        for i, (width, blocks) in enumerate(zip((64, 128, 256, 512), counts, strict=True), start=1):
             stride = 1 if i == 1 else 2
             layers = []
             for b in range(blocks):

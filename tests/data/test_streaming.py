@@ -69,9 +69,9 @@ def test_ordered_pass_is_the_evaluation_transform(voc):
 def test_deterministic_for_a_seed_with_two_workers(voc):
     two, zero = _source(voc, "randaugment", workers=2), _source(voc, "randaugment", workers=0)
     a, b, c = _epoch(two, 7), _epoch(two, 7), _epoch(zero, 7)
-    for (xa, ya, ia), (xb, yb, ib), (xc, yc, ic) in zip(a, b, c):
+    for (xa, ya, ia), (xb, yb, ib), (xc, yc, ic) in zip(a, b, c, strict=True):
         assert torch.equal(xa, xb) and torch.equal(ia, ib) and torch.equal(ya, yb)
-        assert torch.equal(xa, xc) and torch.equal(ia, ic)  # independent of the number of workers
+        assert torch.equal(xa, xc) and torch.equal(ia, ic) and torch.equal(ya, yc)  # independent of the number of workers
     other = _epoch(two, 8)
     assert not torch.equal(torch.cat([i for *_, i in other]), torch.cat([i for *_, i in a]))
     gen = torch.Generator().manual_seed(7)
@@ -139,12 +139,12 @@ def test_batch_cuts_and_tensor_source_match_the_trainer_order():
     for drop_last in (False, True):
         cuts = batch_cuts(23, 5, shuffle=True, drop_last=drop_last, generator=g1)
         ref = list(batch_indices(23, 5, g2, drop_last, torch.device("cpu")))
-        assert len(cuts) == len(ref) and all(np.array_equal(c, r.numpy()) for c, r in zip(cuts, ref))
+        assert len(cuts) == len(ref) and all(np.array_equal(c, r.numpy()) for c, r in zip(cuts, ref, strict=True))
     assert [len(c) for c in batch_cuts(3, 5, shuffle=False, drop_last=True, generator=None)] == [3]
     x, y = torch.randn(23, 4), torch.randint(0, 2, (23, 3))
     src = in_memory_source(x, y)
     for b, r in zip(src.batches(5, shuffle=True, drop_last=False, generator=torch.Generator().manual_seed(1)),
-                    batch_indices(23, 5, torch.Generator().manual_seed(1), False, torch.device("cpu"))):
+                    batch_indices(23, 5, torch.Generator().manual_seed(1), False, torch.device("cpu")), strict=True):
         assert torch.equal(b.index, r) and torch.equal(b.x, x[r]) and torch.equal(b.y, y[r].float())
     with pytest.raises(ValueError, match="batch_size must be >= 1"):
         batch_cuts(3, 0, shuffle=False, drop_last=False, generator=None)

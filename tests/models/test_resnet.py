@@ -24,7 +24,7 @@ def expected_layout(depth):
     counts, bottleneck = ARCH[depth]
     out = {"conv1.weight": (64, 3, 7, 7), **_bn("bn1", 64)}
     c_in = 64
-    for stage, (width, blocks) in enumerate(zip((64, 128, 256, 512), counts), start=1):
+    for stage, (width, blocks) in enumerate(zip((64, 128, 256, 512), counts, strict=True), start=1):
         c_out = width * 4 if bottleneck else width
         for b in range(blocks):
             p = f"layer{stage}.{b}"
