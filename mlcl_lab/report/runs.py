@@ -197,7 +197,7 @@ def _label_geometry(features: np.ndarray, labels: np.ndarray) -> dict[str, np.nd
     from ..metrics import label_correlation
 
     corr = label_correlation(features, labels, n_pairs=2)
-    return {"centroid_cosine": np.asarray(corr["centroid_cosine"]), "pmi": np.asarray(corr["pmi"])}
+    return {"centroid_cosine": np.asarray(corr.centroid_cosine), "pmi": np.asarray(corr.pmi)}
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
