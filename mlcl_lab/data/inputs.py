@@ -102,9 +102,11 @@ class TensorSource:
 
 
 def in_memory_source(x: torch.Tensor, y: torch.Tensor) -> TensorSource:
-    """The in-memory fast path; at merge: ``mlcl_lab.train.sources.TensorSource(x, y)``
+    """The in-memory fast path: ``mlcl_lab.train.sources.TensorSource(x, y)``
     (imported inside the function: ``mlcl_lab.train`` imports ``mlcl_lab.data``)."""
-    return TensorSource(x, y)
+    from ..train.sources import TensorSource as TrainTensorSource
+
+    return TrainTensorSource(x, y)  # type: ignore[return-value]
 
 
 def make_source(dataset: MultiLabelDataset, config: Any, device: torch.device | str, *,

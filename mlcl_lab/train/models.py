@@ -19,7 +19,7 @@ def _encoder(config: TrainConfig, input_shape: Sequence[int] | None) -> nn.Modul
     if config.encoder == "auto" and input_shape is None:
         raise ValueError("encoder 'auto' needs the input shape; name the encoder for tokenised text")
     name = default_encoder_name(input_shape) if config.encoder == "auto" else config.encoder
-    shape = tuple(input_shape) if input_shape is not None else ()
+    shape = tuple(input_shape) if input_shape is not None else None
     if name == "mlp":
         return build_encoder("mlp", shape, hidden_dim=config.hidden_dim, depth=config.depth, dropout=config.dropout)
     if name.startswith("resnet"):

@@ -14,13 +14,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..data import (
-    MultiLabelDataset,
-    Split,
-    encoder_inputs,
-    split_indices,
-    training_subset,
-)
+from ..data import MultiLabelDataset, Split, training_subset
+from ..data import resolve_split as data_resolve_split
+from ..data.inputs import make_source as data_make_source
 from .config import TrainConfig
 from .sources import BatchSource, TensorSource
 from .timings import Timings
@@ -91,36 +87,24 @@ def _tensor_source(source: BatchSource) -> TensorSource:
 
 def resolve_split(dataset: MultiLabelDataset, *, seed: int, val_fraction: float, test_fraction: float,
                   cache_dir: str | Path | None = None) -> tuple[Split, dict[str, Any]]:
-    """The split of ``dataset`` and where it came from (today: a seeded stratified split).
-
-    The one place :func:`prepare_inputs` gets its split from; ``mlcl_lab.data.splits.resolve_split``
-    (official / user / cached stratified splits) replaces this body.
+    """The split of ``dataset`` and its record (:func:`mlcl_lab.data.resolve_split`): the
+    dataset's own split (official / user) when it has one, else the seeded stratified
+    split, through the split cache. The one place :func:`prepare_inputs` gets its split from.
     """
-    split = split_indices(dataset.labels, val_fraction=val_fraction, test_fraction=test_fraction, seed=seed)
-    return split, {"source": f"stratified (iterative, seed {seed})", "seed": int(seed),
-                   "val_fraction": float(val_fraction), "test_fraction": float(test_fraction)}
+    record = data_resolve_split(dataset, seed=seed, val_fraction=val_fraction, test_fraction=test_fraction,
+                                cache_dir=cache_dir)
+    return record.split, record.to_json()
 
 
 def make_source(dataset: MultiLabelDataset, config: TrainConfig | None, device: torch.device, *,
                 cache_dir: str | Path | None = None, train_positions: np.ndarray | None = None
                 ) -> tuple[BatchSource, dict[str, Any]]:
-    """The encoder inputs of the whole dataset as a source on ``device``, and what was chosen.
-
-    Today: in-memory tensors of :func:`~mlcl_lab.data.encoder_inputs`; vector inputs
-    (features, sentence embeddings) standardised with the mean and standard deviation
-    of the rows ``train_positions`` (constant features get std 1).
-    ``mlcl_lab.data.inputs.make_source`` (streaming for data that does not fit) replaces this body.
+    """The encoder inputs of the whole dataset as a source on ``device``, and what was chosen
+    (:func:`mlcl_lab.data.inputs.make_source`: in-memory tensors for vectors and small
+    images, vector inputs standardised on the rows ``train_positions``; streaming for image
+    files and fine-tuned text). The one place :func:`prepare_inputs` gets its inputs from.
     """
-    x = np.asarray(encoder_inputs(dataset, cache_dir=cache_dir), dtype=np.float32)
-    standardised = x.ndim == 2
-    if standardised:
-        rows = np.arange(len(x)) if train_positions is None else np.asarray(train_positions)
-        mean = x[rows].mean(0)
-        std = x[rows].std(0)
-        std[std < 1e-12] = 1.0
-        x = (x - mean) / std
-    source = TensorSource(torch.from_numpy(x).to(device), torch.from_numpy(np.asarray(dataset.labels)).to(device))
-    return source, {"inputs": "in-memory tensors", "shape": list(x.shape[1:]), "standardised": bool(standardised)}
+    return data_make_source(dataset, config, device, cache_dir=cache_dir, train_positions=train_positions)
 
 
 def prepare_inputs(

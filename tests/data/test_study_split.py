@@ -1,23 +1,18 @@
 """For the lead's merge: runs evaluate on exactly the dataset's own split (issue 12 item 2).
 
 ``run_study`` must take its split from :func:`mlcl_lab.data.resolve_split` (one call in
-``train.study.prepare_inputs``). Until that call is wired, these tests xfail (strict: once
-it is wired they pass, and the marker must go).
+``train.prepared.prepare_inputs``, through ``train.prepared.resolve_split``).
 """
 
 import numpy as np
-import pytest
 
 from mlcl_lab.data import attach_split, load_dataset, make_synthetic, resolve_split
 from mlcl_lab.train import TrainConfig
 from mlcl_lab.train.study import run_study
 
-WIRED = pytest.mark.xfail(strict=True, reason="train.study.prepare_inputs does not call "
-                          "resolve_split yet (wired by the lead at merge; then drop this marker)")
 TINY = TrainConfig(epochs=1, batch_size=64, hidden_dim=16, depth=1)
 
 
-@WIRED
 def test_test_metrics_on_exactly_the_given_rows():
     ds = make_synthetic(n_samples=160, n_features=6, n_labels=4, seed=0)
     perm = np.random.default_rng(1).permutation(160)
@@ -29,7 +24,6 @@ def test_test_metrics_on_exactly_the_given_rows():
     assert study.runs[0].test_scores.shape == (len(test), 4)
 
 
-@WIRED
 def test_yeast_mulan_test_rows_in_a_study():
     ds = load_dataset("yeast", split="mulan")
     study = run_study(ds, ["bce"], [0], TINY, progress=False, geometry=False)

@@ -25,7 +25,7 @@ def test_the_default_split_is_todays_stratified_split(ds):
     ref = split_indices(ds.labels, val_fraction=0.15, test_fraction=0.15, seed=3)
     for a, b in ((data.split.train, ref.train), (data.split.val, ref.val), (data.split.test, ref.test)):
         np.testing.assert_array_equal(a, b)
-    assert data.split_info["source"] == "stratified (iterative, seed 3)"
+    assert data.split_info["kind"] == "stratified" and data.split_info["source"].startswith("stratified (iterative, seed 3")
 
 
 def test_a_split_given_through_the_one_call_is_the_split_every_part_uses(ds, monkeypatch):
@@ -45,7 +45,7 @@ def test_vector_inputs_are_standardised_with_the_training_rows(ds):
     x = ds.features.astype(np.float64)
     expected = (x - x[train].mean(0)) / x[train].std(0)
     np.testing.assert_allclose(source.x.numpy(), expected, rtol=1e-5, atol=1e-5)
-    assert isinstance(source, TensorSource) and info["standardised"] and info["inputs"] == "in-memory tensors"
+    assert isinstance(source, TensorSource) and info["standardised"] and info["kind"] == "tensor"
 
 
 def test_parts_are_cut_once_and_hold_their_rows(ds):
