@@ -228,7 +228,8 @@ class StreamingSource:
         loader = torch.utils.data.DataLoader(
             _RequestDataset(self.fetcher, self.labels), sampler=requests, batch_size=None, collate_fn=_identity,
             num_workers=self.num_workers, pin_memory=self.device.type == "cuda",
-            worker_init_fn=_worker_init if self.num_workers else None)
+            worker_init_fn=_worker_init if self.num_workers else None,
+            generator=torch.Generator())  # its base seed would otherwise be drawn from the global RNG (dropout's)
         for x, y, index in loader:
             yield Batch(self.fetcher.to_device(x, self.device), y.to(self.device, non_blocking=True),
                         index.to(self.device, non_blocking=True))

@@ -70,3 +70,42 @@ def test_bad_tensors_are_named(args, error):
 def test_a_shuffled_pass_needs_a_generator():
     with pytest.raises(ValueError, match="generator"):
         next(_source().batches(2, shuffle=True, drop_last=True, generator=None))
+
+
+class _TensorRows:
+    """A BatchFetcher over an in-memory tensor (no randomness): streaming without files."""
+
+    random = False
+
+    def __init__(self, x: torch.Tensor) -> None:
+        self.x = x
+        self.input_shape = tuple(x.shape[1:])
+
+    def fetch(self, rows, seed, train):
+        return self.x[torch.as_tensor(rows)]
+
+    def to_device(self, x, device):
+        return x.to(device)
+
+
+@pytest.mark.parametrize("loss", ["base", "bce"])
+def test_a_streaming_source_trains_exactly_like_the_tensor_source(loss):
+    """Interface 1: a run reads any BatchSource; the DataLoader path gives the same batches."""
+    from mlcl_lab.data.streaming import StreamingSource
+    from mlcl_lab.train import StageData, TrainConfig, train_contrastive, train_supervised
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(120, 5, generator=g)
+    y = (torch.rand(120, 3, generator=g) < 0.4).float()
+    cfg = TrainConfig(epochs=2, batch_size=32, hidden_dim=8, projection_dim=4, device="cpu")
+    train = train_supervised if loss == "bce" else train_contrastive
+    out = []
+    for make in (lambda rows: TensorSource(x[rows], y[rows]),
+                 lambda rows: StreamingSource(_TensorRows(x), y.numpy(), torch.device("cpu")).subset(rows)):
+        torch.manual_seed(0)
+        data = StageData(make(np.arange(90)), make(np.arange(90, 120)), torch.Generator().manual_seed(1))
+        model, history = train(loss, data, cfg, progress=False)
+        out.append((model, history))
+    for a, b in zip(out[0][0].state_dict().values(), out[1][0].state_dict().values(), strict=True):
+        assert torch.equal(a, b)
+    assert out[0][1]["train_loss"].tolist() == out[1][1]["train_loss"].tolist()
