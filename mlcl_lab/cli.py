@@ -32,6 +32,7 @@ def _study(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from .report.executors.local import default_jobs
     from .report.grid import expand_grid, load_grid, resolve_grid
     from .report.parameters import check_study_names
     from .report.pipeline import run_grid_report
@@ -47,7 +48,7 @@ def _report(args: argparse.Namespace) -> int:
             check_study_names(dataset, spec.losses, args.device)
     except (ValueError, FileNotFoundError) as error:
         raise SystemExit(f"mlcl-lab report: {error}") from None
-    jobs = args.jobs or _default_jobs(args.device)
+    jobs = args.jobs or default_jobs(args.device)
     print(f"mlcl-lab report: grid {spec.name!r} ({len(runs)} runs: {len(spec.datasets)} dataset(s) x {len(spec.losses)} "
           f"loss(es) x {len(spec.seeds)} seed(s) x {len(spec.train_fractions)} fraction(s)), {jobs} parallel job(s)", flush=True)
     start = time.perf_counter()
@@ -70,16 +71,6 @@ def _report(args: argparse.Namespace) -> int:
     if report.figures_copy:
         print(f"  latest figures copied to {report.figures_copy}")
     return 0 if report.ok else 1
-
-
-def _default_jobs(device: str) -> int:
-    import os
-
-    import torch
-
-    if device != "cpu" and torch.cuda.is_available():
-        return torch.cuda.device_count()
-    return max(1, min(4, os.cpu_count() or 1))
 
 
 def _positive_int(text: str) -> int:

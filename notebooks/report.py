@@ -110,7 +110,22 @@ for ds, part in histories.groupby("dataset", sort=False):
     display(plot_training_curves(part, folder.figure(f"training_curves_{ds}")))
 
 # %% [markdown]
-# ## 6. The paper's claims, checked on these runs
+# ## 6. Cost: seconds per phase (mean over seeds)
+#
+# As each run recorded them in its `params.json`: the kernel's start and imports, data
+# loading, the training phases (split, inputs, stage 1, probe, evaluation,
+# representation), UMAP and writing the run folder.
+
+# %%
+timings = runs.timings()
+phases = tuple(c for c in timings.columns if c not in ("dataset", "train_fraction", "loss", "seed"))
+costs = summarise(timings, phases, by=("dataset", "train_fraction", "loss"))
+costs = costs[[c for c in costs.columns if not c.endswith("_std")]]
+write_table(costs, folder.table("costs"))
+display(Markdown(frame_markdown(costs)))
+
+# %% [markdown]
+# ## 7. The paper's claims, checked on these runs
 #
 # Each verdict is computed from the table above (thresholds and rules in
 # `mlcl_lab.report.findings`); `not testable` means the grid lacks what the claim needs.

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .. import files
+
 __all__ = ["notebooks_dir", "notebook_source", "materialise_notebook"]
 
 
@@ -40,9 +42,8 @@ def materialise_notebook(source: str | Path, target: str | Path) -> Path:
     import nbformat
 
     source, target = Path(source), Path(target)
-    if target.exists():
-        raise FileExistsError(f"{target} already exists; notebooks are never overwritten")
     nb = jupytext.read(source) if source.suffix == ".py" else nbformat.read(source, as_version=4)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, target)
+    with files.atomic_write(target) as tmp:
+        nbformat.write(nb, tmp)
     return target

@@ -196,8 +196,9 @@ def _label_geometry(features: np.ndarray, labels: np.ndarray) -> dict[str, np.nd
     """(L, L) label-centroid cosine and PMI of a run's test set (the report's heatmaps)."""
     from ..metrics import label_correlation
 
-    corr = label_correlation(features, labels, n_pairs=2)
-    return {"centroid_cosine": np.asarray(corr["centroid_cosine"]), "pmi": np.asarray(corr["pmi"])}
+    corr = label_correlation(features, labels, n_pairs=2)  # the pair part (n_pairs) is not used here
+    values = corr.to_dict() if hasattr(corr, "to_dict") else corr  # a LabelCorrelation, or its dict form
+    return {"centroid_cosine": np.asarray(values["centroid_cosine"]), "pmi": np.asarray(values["pmi"])}
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
@@ -265,6 +266,7 @@ class AttemptState:
     state: str
     problem: str = ""
     metrics: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
+    params: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
 
 
 def _check_embeddings(path: Path) -> None:
@@ -305,12 +307,14 @@ def read_attempt(path: Path) -> AttemptState:
         missing = [p for p in run.required(entries) if not p.is_file()]
         if missing:
             raise CorruptFileError(missing[0], "is missing (required in a done run)")
-        files.read_json(run.params)
+        params = files.read_json(run.params)
+        if not isinstance(params, dict):
+            raise CorruptFileError(run.params, "does not hold a mapping")
         for entry in entries:
             _check_embeddings(run.embeddings(entry["loss"], entry["seed"]))
     except CorruptFileError as error:
         return AttemptState(run.path, "unreadable", str(error))
-    return AttemptState(run.path, "done", metrics=payload)
+    return AttemptState(run.path, "done", metrics=payload, params=params)
 
 
 @dataclass(frozen=True)
@@ -405,6 +409,17 @@ class GridRuns:
                  "loss": entry["loss"], "kind": entry["kind"], "seed": entry["seed"], **entry["geometry"]}
                 for record, _, entry in self._entries() if entry.get("geometry")]
         return pd.DataFrame(rows) if rows else pd.DataFrame(columns=list(KEY_COLUMNS))
+
+    def timings(self) -> pd.DataFrame:
+        """One row per done run: dataset, train_fraction, loss, seed, then the seconds of
+        each phase its params.json records (training phases and the notebook's own)."""
+        rows = []
+        for record in self.done():
+            p, attempt = record.spec.params, record.done
+            timings = (attempt.params or {}).get("timings") or {}  # type: ignore[union-attr]
+            rows.append({"dataset": p["dataset"], "train_fraction": p["train_fraction"], "loss": p["losses"][0],
+                         "seed": p["seeds"][0], **{k: float(v) for k, v in timings.items()}})
+        return pd.DataFrame(rows) if rows else pd.DataFrame(columns=["dataset", "train_fraction", "loss", "seed"])
 
     def histories(self, train_fraction: float | None = None) -> pd.DataFrame:
         """Per-epoch histories of the done runs at ``train_fraction`` (default: the grid's

@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 from mlcl_lab.metrics._validation import ArrayLike, as_embeddings
+from mlcl_lab.runtime import resolve_device
 
 logger = logging.getLogger(__name__)
 
@@ -39,17 +40,8 @@ def _installed(module: str) -> bool:
 
 
 def _resolve_device(device: str) -> str:
-    if not isinstance(device, str):
-        raise TypeError(f"device must be a string, got {type(device).__name__}")
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cpu":
-        return "cpu"
-    if device.startswith("cuda"):
-        if not torch.cuda.is_available():
-            raise ValueError(f"device={device!r} requested but CUDA is not available")
-        return device
-    raise ValueError(f"device={device!r} is not valid; choose 'auto', 'cpu' or 'cuda[:i]'")
+    """The device name a UMAP fit runs on (:func:`mlcl_lab.runtime.resolve_device`)."""
+    return str(resolve_device(device))
 
 
 def _resolve_backend(backend: str, device: str) -> str:

@@ -214,3 +214,10 @@ def test_run_folders_are_new_and_distinct(tmp_path):
     b = new_run_folder(tmp_path, prefix="yeast")
     assert a != b and a.is_dir() and b.is_dir() and a.name.startswith("yeast-")
     assert new_attempt(tmp_path / "r").name == "attempt-1" and new_attempt(tmp_path / "r").name == "attempt-2"
+
+
+def test_timings_are_read_from_each_runs_params(grid_dir):
+    grid, root = grid_dir
+    timings = GridRuns(grid, root).timings()
+    assert list(timings["seed"]) == [0, 1] and list(timings["loss"]) == ["bce", "bce"]
+    assert (timings["write_outputs"] > 0).all()
