@@ -66,6 +66,9 @@ METRICS = ("hamming_loss", "micro_f1", "macro_f1", "map_macro")
 KEY_COLUMNS = ("dataset", "train_fraction", "loss", "kind", "seed")
 #: Arrays of an embeddings file, with their shapes.
 EMBEDDING_ARRAYS = ("test_features", "test_scores", "test_labels", "test_indices", "centroid_cosine", "pmi")
+#: The phases a run times, in the order they happen (RunResult.timings and the notebook's).
+PHASES = ("kernel_start_imports", "data_load", "split", "inputs", "stage1", "probe", "evaluation", "representation",
+          "umap", "write_outputs")
 #: The schema version of the files written by :func:`write_run` (recorded in params.json).
 CONTRACT_VERSION = 2
 
@@ -280,6 +283,17 @@ def _check_embeddings(path: Path) -> None:
         raise CorruptFileError(path, f"lacks the array(s) {missing}")
 
 
+def _read_csv(path: Path) -> pd.DataFrame:
+    """A table of a run folder; an unparsable one is :class:`CorruptFileError` naming it."""
+    try:
+        frame = pd.read_csv(path)
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise CorruptFileError(path, f"is not a readable CSV table ({type(error).__name__}: {error})") from None
+    if frame.empty:
+        raise CorruptFileError(path, "has no rows")
+    return frame
+
+
 def _check_metrics(path: Path, payload: Any) -> list[Mapping[str, Any]]:
     entries = payload.get("runs") if isinstance(payload, dict) else None
     if not isinstance(entries, list) or not entries:
@@ -312,6 +326,9 @@ def read_attempt(path: Path) -> AttemptState:
             raise CorruptFileError(run.params, "does not hold a mapping")
         for entry in entries:
             _check_embeddings(run.embeddings(entry["loss"], entry["seed"]))
+        if len(_read_csv(run.results)) != len(entries):
+            raise CorruptFileError(run.results, f"does not have one row per run of {run.metrics.name}")
+        _read_csv(run.history)
     except CorruptFileError as error:
         return AttemptState(run.path, "unreadable", str(error))
     return AttemptState(run.path, "done", metrics=payload, params=params)
@@ -417,8 +434,9 @@ class GridRuns:
         for record in self.done():
             p, attempt = record.spec.params, record.done
             timings = (attempt.params or {}).get("timings") or {}  # type: ignore[union-attr]
+            ordered = sorted(timings, key=lambda k: (PHASES.index(k) if k in PHASES else len(PHASES), k))
             rows.append({"dataset": p["dataset"], "train_fraction": p["train_fraction"], "loss": p["losses"][0],
-                         "seed": p["seeds"][0], **{k: float(v) for k, v in timings.items()}})
+                         "seed": p["seeds"][0], **{k: float(timings[k]) for k in ordered}})
         return pd.DataFrame(rows) if rows else pd.DataFrame(columns=["dataset", "train_fraction", "loss", "seed"])
 
     def histories(self, train_fraction: float | None = None) -> pd.DataFrame:
@@ -429,7 +447,7 @@ class GridRuns:
         for record in self.done():
             if record.spec.params["train_fraction"] == fraction:
                 path = RunFolder(record.done.path).history  # type: ignore[union-attr]
-                frames.append(pd.read_csv(path).assign(dataset=record.spec.params["dataset"]))
+                frames.append(_read_csv(path).assign(dataset=record.spec.params["dataset"]))
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["dataset", "loss", "seed", "epoch"])
 
     def embedding_panels(self, dataset: str) -> EmbeddingPanels:

@@ -100,6 +100,12 @@ def _damage(run: RunFolder, how: str) -> Path:
         path = run.embeddings("base", 0)
         path.write_bytes(b"\x00\x01not a zip" * 50)
         return path
+    if how == "garbage history":
+        run.history.write_bytes(b"\xff\xfe\x00" * 100)
+        return run.history
+    if how == "truncated results":
+        run.results.write_text(run.results.read_text().splitlines()[0] + "\n")
+        return run.results
     if how == "missing params":
         run.params.unlink()
         return run.params
@@ -107,7 +113,7 @@ def _damage(run: RunFolder, how: str) -> Path:
 
 
 DAMAGES = ["truncated status", "truncated metrics", "garbage metrics", "status without state", "metrics without runs",
-           "missing embeddings", "garbage embeddings", "missing params"]
+           "missing embeddings", "garbage embeddings", "garbage history", "truncated results", "missing params"]
 
 
 @pytest.mark.parametrize("how", DAMAGES)
