@@ -1,4 +1,4 @@
-"""Command line: ``mlcl-lab report | study | datasets | losses``."""
+"""Command line: ``mlcl-lab report | study | datasets | losses | notebooks``."""
 
 from __future__ import annotations
 
@@ -118,6 +118,24 @@ def _losses(args: argparse.Namespace) -> int:
     return 0
 
 
+def _notebooks(args: argparse.Namespace) -> int:
+    from .resources import copy_notebooks, notebooks_dir
+
+    try:
+        result = copy_notebooks(args.dir)
+    except NotADirectoryError as error:
+        raise SystemExit(str(error)) from None
+    print(f"mlcl-lab notebooks: {len(result.copied)} copied to {result.target}, "
+          f"{len(result.skipped)} skipped (already there, never overwritten); from {notebooks_dir()}")
+    for path in result.copied:
+        print(f"  copied   {path.name}")
+    for path in result.skipped:
+        print(f"  skipped  {path.name} (exists)")
+    if result.copied:
+        print("Open them in JupyterLab (`jupyter lab`): a double-click opens a .py notebook as a notebook.")
+    return 0
+
+
 def with_pd_options(fn) -> None:  # type: ignore[no-untyped-def]
     import pandas as pd
 
@@ -156,6 +174,10 @@ def build_parser() -> argparse.ArgumentParser:
     dat.set_defaults(func=_datasets)
     los = sub.add_parser("losses", help="list the available losses")
     los.set_defaults(func=_losses)
+    nbs = sub.add_parser("notebooks", help="copy the jupytext notebooks (*.py) into a folder for editing; "
+                                           "existing files are never overwritten")
+    nbs.add_argument("dir", help="target folder (created if needed)")
+    nbs.set_defaults(func=_notebooks)
     return parser
 
 

@@ -27,11 +27,11 @@ sample_index = 0         # test sample whose nearest neighbours are listed
 n_neighbours = 8
 
 # %%
-import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
+
 from mlcl_lab.data import dataset_statistics, load_dataset
 from mlcl_lab.train import ProbeConfig, TrainConfig, prepare_inputs, resolve_device
 from mlcl_lab.viz import save_figure

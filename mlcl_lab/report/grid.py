@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from ..resources import grid_file
 from .parameters import (
     ParameterError,
     check_parameters,
@@ -64,11 +65,7 @@ class RunSpec:
 
 def default_grid_path(kind: str = "default") -> Path:
     """The grid files shipped with the package: ``default`` (CPU, minutes), ``cpu`` and ``full``."""
-    path = Path(__file__).resolve().parents[1] / "resources" / f"grid_{kind}.yaml"
-    if not path.is_file():
-        available = sorted(p.stem.removeprefix("grid_") for p in path.parent.glob("grid_*.yaml"))
-        raise ValueError(f"unknown shipped grid {kind!r}; available: {', '.join(available)}")
-    return path
+    return grid_file(kind)
 
 
 def resolve_grid(grid: str | Path) -> Path:

@@ -7,19 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import files
+from ..resources import notebooks_dir  # the wheel's copy or the clone's notebooks/
 
 __all__ = ["notebooks_dir", "notebook_source", "materialise_notebook"]
-
-
-def notebooks_dir() -> Path:
-    """The repository's ``notebooks/`` folder (the toolkit is used from a clone)."""
-    path = Path(__file__).resolve().parents[2] / "notebooks"
-    if not path.is_dir():
-        raise FileNotFoundError(
-            f"notebooks folder not found at {path}; install mlcl-lab from a clone with `pip install -e .`"
-        )
-    return path
 
 
 def notebook_source(name: str | Path) -> Path:
@@ -41,9 +31,9 @@ def materialise_notebook(source: str | Path, target: str | Path) -> Path:
     import jupytext
     import nbformat
 
+    from ..files import write_text
+
     source, target = Path(source), Path(target)
     nb = jupytext.read(source) if source.suffix == ".py" else nbformat.read(source, as_version=4)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    with files.atomic_write(target) as tmp:
-        nbformat.write(nb, tmp)
-    return target
+    return write_text(target, nbformat.writes(nb))
