@@ -108,7 +108,7 @@ def compare_tables(old: Path, new: Path) -> tuple[float, int, list[str]]:
             problems.append(f"table {path.name}: columns/shape {list(a.columns)} {a.shape} vs {list(b.columns)} {b.shape}")
             continue
         for column in a.columns:
-            for i, (x, y) in enumerate(zip(a[column], b[column])):
+            for i, (x, y) in enumerate(zip(a[column], b[column], strict=True)):
                 diff = 0.0 if (pd.isna(x) and pd.isna(y)) else _difference(x, y)
                 count += 1
                 largest = max(largest, diff)
