@@ -24,7 +24,14 @@ from IPython.display import Markdown, display
 from mlcl_lab.report.findings import check_findings
 from mlcl_lab.report.grid import load_grid
 from mlcl_lab.report.runs import GridRuns, ReportFolder
-from mlcl_lab.report.tables import METRICS, best_marked_markdown, frame_markdown, summarise, write_report_payload, write_table
+from mlcl_lab.report.tables import (
+    METRICS,
+    best_marked_markdown,
+    frame_markdown,
+    summarise,
+    write_report_payload,
+    write_table,
+)
 from mlcl_lab.viz.embedding_figures import plot_centroid_heatmaps, plot_umap_panels
 from mlcl_lab.viz.study_figures import plot_low_data, plot_metric_bars, plot_training_curves
 
