@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from .parameters import StudyParameters
 
 __all__ = ["RunFolder", "ReportFolder", "AttemptState", "RunRecord", "GridRuns", "write_run", "write_status",
-           "run_params_payload", "metrics_payload", "new_run_folder", "new_attempt", "attempts", "STATES",
+           "run_params_payload", "metrics_payload", "new_run_folder", "new_attempt", "attempts", "read_attempt", "STATES",
            "EMBEDDING_ARRAYS", "METRICS"]
 
 #: The attempt states, in the order the report lists them.
@@ -270,6 +270,10 @@ class AttemptState:
     problem: str = ""
     metrics: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
     params: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.state not in STATES:
+            raise ValueError(f"unknown attempt state {self.state!r}; valid states: {', '.join(STATES)}")
 
 
 def _check_embeddings(path: Path) -> None:
