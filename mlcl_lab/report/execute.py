@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from .. import files
+from ..runtime import LAUNCHED_AT_ENV
 from .notebooks import materialise_notebook, notebook_source
 from .runs import RunFolder, write_status
 
@@ -120,7 +121,7 @@ def execute_notebook(notebook: str | Path, target: Path, parameters: Mapping[str
     out_dir = target.parent
     files.refuse_existing(target)
     files.refuse_existing(log)
-    environment = {**os.environ, **(env or {})}
+    environment = {**os.environ, **(env or {}), LAUNCHED_AT_ENV: repr(time.time())}
     if threads is not None:
         environment.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     start = time.perf_counter()
@@ -141,14 +142,18 @@ def execute_notebook(notebook: str | Path, target: Path, parameters: Mapping[str
 
 def execute_task(task: RunTask) -> list[RunOutcome]:
     """Execute the task's runs one after the other; each attempt gets its executed
-    notebook, log and ``status.json``. Never raises for a failing notebook."""
+    notebook, log and ``status.json``. Never raises: a notebook that fails, or a kernel
+    that cannot be started, is a failed outcome (and a ``failed`` status)."""
     outcomes = []
     for run in task.runs:
         folder = RunFolder(run.attempt)
         params = {**run.params, "output_dir": str(folder.path.resolve()), "device": task.device}
-        result = execute_notebook(task.notebook, folder.notebook, params, log=folder.log, kernel=task.kernel,
-                                  threads=task.threads, env=task.env)
+        try:
+            result = execute_notebook(task.notebook, folder.notebook, params, log=folder.log, kernel=task.kernel,
+                                      threads=task.threads, env=task.env)
+        except Exception as error:  # noqa: BLE001 (reported in the outcome and the status, never lost)
+            result = NotebookOutcome(folder.notebook, False, f"{type(error).__name__}: {error}"[:500])
         write_status(folder.path, ok=result.ok, error=result.error, seconds=result.seconds,
                      params_hash=run.params_hash, params=params)
-        outcomes.append(RunOutcome(run.name, Path(run.attempt), result.ok, result.error, result.seconds))
+        outcomes.append(RunOutcome(run.name, folder.path, result.ok, result.error, result.seconds))
     return outcomes

@@ -65,3 +65,12 @@ def test_error_summary_without_a_notebook_uses_stderr(tmp_path):
     stderr = "Traceback\n  File x\nNoSuchKernel: No such kernel named nope\n\n"
     assert error_summary(tmp_path / "missing.ipynb", stderr) == "NoSuchKernel: No such kernel named nope"
     assert error_summary(tmp_path / "missing.ipynb", "") == "papermill failed without a message"
+
+
+def test_a_notebook_that_cannot_start_is_a_failed_outcome(tmp_path):
+    attempt = tmp_path / "attempt-1"
+    attempt.mkdir()
+    task = RunTask(notebook=tmp_path / "missing.py", runs=(PlannedRun("run", attempt, {}, "abc"),), kernel="python3")
+    [outcome] = execute_task(task)
+    assert not outcome.ok and outcome.error.startswith("FileNotFoundError: notebook")
+    assert read_attempt(attempt).state == "failed"
