@@ -102,7 +102,14 @@ def _fit_umap_learn(
     model = umap.UMAP(
         n_components=2, n_neighbors=n_neighbors, min_dist=min_dist, random_state=seed, **kw
     )
-    return np.asarray(model.fit_transform(x), dtype=np.float32)
+    # umap-learn's numba/pynndescent parallel code resets the process's OpenMP thread count
+    # (measured: torch.get_num_threads() 1 -> 2 on 2 cores with OMP_NUM_THREADS=1), which would
+    # change the numbers of any later training in the same process: restore torch's setting
+    threads = torch.get_num_threads()
+    try:
+        return np.asarray(model.fit_transform(x), dtype=np.float32)
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _fit_torchdr(
