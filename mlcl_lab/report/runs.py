@@ -186,13 +186,16 @@ def metrics_payload(study: StudyResult, dataset: MultiLabelDataset) -> dict[str,
             "dataset_statistics": dataset_statistics(dataset), "label_names": list(dataset.label_names)}
 
 
-def run_params_payload(params: StudyParameters, config: TrainConfig, timings: Mapping[str, Any]) -> dict[str, Any]:
+def run_params_payload(params: StudyParameters, config: TrainConfig, timings: Mapping[str, Any],
+                       run_timings: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The content of params.json: the notebook's parameters, the train config, the
-    environment (:func:`mlcl_lab.runtime.environment_info`) and the timings."""
+    environment (:func:`mlcl_lab.runtime.environment_info`), the seconds per phase of the
+    whole notebook (``timings``) and of each (loss, seed) (``run_timings``)."""
     from ..runtime import environment_info, resolve_device
 
     return {"contract": CONTRACT_VERSION, "parameters": params.to_dict(), "train_config": config.to_dict(),
-            "environment": environment_info(resolve_device(params.device)), "timings": dict(timings)}
+            "environment": environment_info(resolve_device(params.device)), "timings": dict(timings),
+            "run_timings": list(run_timings or [])}
 
 
 def _label_geometry(features: np.ndarray, labels: np.ndarray) -> dict[str, np.ndarray]:
@@ -243,7 +246,8 @@ def write_run(folder: str | Path, study: StudyResult, params: StudyParameters, *
             phases[name] = phases.get(name, 0.0) + float(seconds)
     phases.update(timings or {})
     phases["write_outputs"] = time.perf_counter() - start
-    files.write_json(run.params, run_params_payload(params, config, phases))
+    per_run = [{"loss": r.loss, "seed": r.seed, **r.timings} for r in study.runs]
+    files.write_json(run.params, run_params_payload(params, config, phases, per_run))
     return run
 
 

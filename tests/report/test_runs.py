@@ -57,6 +57,9 @@ def test_write_run_writes_every_file_of_the_contract(tmp_path, study):
     assert payload["parameters"] == json.loads(json.dumps(params.to_dict()))
     assert payload["train_config"]["epochs"] == 1 and "torch" in payload["environment"]
     assert payload["timings"]["data_load"] == 0.5 and payload["timings"]["write_outputs"] > 0
+    assert [(t["loss"], t["seed"]) for t in payload["run_timings"]] == [("bce", 0), ("base", 0)]
+    for name in result.runs[0].timings:  # the training phases (RunResult.timings), summed over the runs
+        assert payload["timings"][name] == pytest.approx(sum(r.timings[name] for r in result.runs))
     pd.testing.assert_frame_equal(pd.read_csv(run.results), result.results, check_dtype=False)
     assert not list(run.path.rglob(".tmp-*")), "no temporary file is left behind"
     with pytest.raises(FileExistsError, match="never overwritten"):
