@@ -11,12 +11,14 @@ __all__ = ["main", "build_parser"]
 
 
 def _study(args: argparse.Namespace) -> int:
-    from .report.parameters import StudyParameters, check_study_names, parameter_names
+    from .report.parameters import StudyParameters, check_loss_options, check_study_names, parameter_names
     from .report.pipeline import run_study_report
 
     try:
         params = StudyParameters(**{name: getattr(args, name) for name in parameter_names() if hasattr(args, name)})
         check_study_names(params.dataset, params.losses, params.device)
+        check_loss_options(params.loss_options, params.losses)
+        params.train_config()  # rejected here, before a kernel starts, when TrainConfig refuses a setting
     except ValueError as error:
         raise SystemExit(f"mlcl-lab study: {error}") from None
     start = time.perf_counter()
@@ -34,7 +36,7 @@ def _study(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from .report.executors.local import default_jobs
     from .report.grid import expand_grid, load_grid, resolve_grid
-    from .report.parameters import check_study_names
+    from .report.parameters import StudyParameters, check_loss_options, check_study_names
     from .report.pipeline import run_grid_report
 
     if args.full:
@@ -46,6 +48,9 @@ def _report(args: argparse.Namespace) -> int:
         runs = expand_grid(spec)
         for dataset in spec.datasets:
             check_study_names(dataset, spec.losses, args.device)
+        check_loss_options(spec.parameters.get("loss_options", {}), spec.losses)
+        for run in runs:  # what the notebook will build: a TrainConfig that rejects bad settings
+            StudyParameters.from_mapping(run.params, where=f"run {run.name}").train_config()
     except (ValueError, FileNotFoundError) as error:
         raise SystemExit(f"mlcl-lab report: {error}") from None
     jobs = args.jobs or default_jobs(args.device)
