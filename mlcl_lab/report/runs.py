@@ -203,8 +203,7 @@ def _label_geometry(features: np.ndarray, labels: np.ndarray) -> dict[str, np.nd
     from ..metrics import label_correlation
 
     corr = label_correlation(features, labels, n_pairs=2)  # the pair part (n_pairs) is not used here
-    values = corr.to_dict() if hasattr(corr, "to_dict") else corr  # a LabelCorrelation, or its dict form
-    return {"centroid_cosine": np.asarray(values["centroid_cosine"]), "pmi": np.asarray(values["pmi"])}
+    return {"centroid_cosine": np.asarray(corr.centroid_cosine), "pmi": np.asarray(corr.pmi)}
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
