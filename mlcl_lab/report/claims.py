@@ -39,14 +39,17 @@ import secrets
 import socket
 import subprocess
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import files
 
-__all__ = ["Claim", "ClaimInfo", "ClaimState", "claim", "current_claim", "holder_alive", "slurm_job_ended", "CLAIM_GLOB"]
+if TYPE_CHECKING:
+    from .execute import RunOutcome, RunTask  # noqa: F401 (annotations; imported at call time: no cycle)
+
+__all__ = ["Claim", "ClaimInfo", "ClaimState", "claim", "current_claim", "execute_claimed", "holder_alive", "slurm_job_ended", "CLAIM_GLOB"]
 
 CLAIM_GLOB = "claim-*.json"
 RELEASED_SUFFIX = ".released"
@@ -260,3 +263,46 @@ def claim(run_dir: str | Path, *, attempts: int = 50) -> Claim | None:
                 path.unlink(missing_ok=True)
         return Claim(target, info, stale)
     raise RuntimeError(f"{run_dir}: could not settle a claim after {attempts} attempts (claim files keep changing)")
+
+
+def _drop_if_empty(attempt: Path) -> None:
+    """Remove a planned attempt folder that was never used (another invocation ran the run)."""
+    try:
+        attempt.rmdir()
+    except OSError:
+        pass
+
+
+def execute_claimed(task: RunTask) -> list[RunOutcome]:
+    """:func:`execute_task` for the runs of ``task`` that this process can claim.
+
+    A run claimed by a live holder (another invocation executing it now) is not executed;
+    its outcome says so (failed in this invocation, not retried here). A run whose folder
+    gained a done attempt meanwhile is not redone: its outcome points at that attempt. In
+    both cases the unused planned attempt folder is removed. Every executor runs this.
+    """
+    from .execute import RunOutcome, execute_task
+    from .runs import attempts, read_attempt
+
+    outcomes: list[RunOutcome] = []
+    for run in task.runs:
+        run_dir = Path(run.attempt).parent
+        held = claim(run_dir)
+        if held is None:
+            _drop_if_empty(Path(run.attempt))
+            try:
+                state = current_claim(run_dir)
+            except FileNotFoundError:  # taken over and cleaned up while we looked
+                state = None
+            holder = holder_alive(state.holder)[1] if state is not None else "a holder that just changed"
+            outcomes.append(RunOutcome(run.name, Path(run.attempt), False,
+                                       f"not executed: the run is claimed by another invocation ({holder})", 0.0))
+            continue
+        with held:
+            done = [a for a in attempts(run_dir) if a != Path(run.attempt) and read_attempt(a).state == "done"]
+            if done:
+                _drop_if_empty(Path(run.attempt))
+                outcomes.append(RunOutcome(run.name, done[-1], True, "", 0.0))
+                continue
+            outcomes.extend(execute_task(replace(task, runs=(run,))))
+    return outcomes

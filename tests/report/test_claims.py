@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import signal
@@ -180,3 +181,58 @@ def test_a_claim_of_an_ended_slurm_job_is_taken_over(tmp_path):
     taken = claim(tmp_path)
     assert taken is not None and taken.took_over.slurm_job_id == job
     taken.release()
+
+
+GRID = """
+name: race
+datasets: [yeast]
+losses: [bce, base]
+seeds: [0]
+train_fractions: [0.25]
+parameters: {epochs: 1, probe_epochs: 1, make_figures: false}
+"""
+INVOCATION = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from mlcl_lab.report.grid import load_grid
+    from mlcl_lab.report.runner import run_grid
+    root = Path(sys.argv[1])
+    spec = load_grid(root / "race.yaml")
+    (root / f"ready-{sys.argv[2]}").touch()
+    while not (root / "go").exists():
+        time.sleep(0.01)
+    outcome = run_grid(spec, root / "grid", jobs=1, device="cpu", progress=False)
+    print(repr((sorted(outcome.executed), sorted(outcome.skipped), outcome.failed)), flush=True)
+""")
+
+
+def test_two_concurrent_report_invocations_execute_every_run_once(tmp_path):
+    from mlcl_lab.report.grid import load_grid
+    from mlcl_lab.report.runs import GridRuns
+
+    (tmp_path / "race.yaml").write_text(GRID)
+    procs = [_spawn(INVOCATION, str(tmp_path), str(k)) for k in range(2)]
+    deadline = time.time() + 120
+    while len(list(tmp_path.glob("ready-*"))) < 2:
+        assert time.time() < deadline and all(p.poll() is None for p in procs)
+        time.sleep(0.05)
+    (tmp_path / "go").touch()
+    outputs = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err[-3000:]
+        outputs.append(out)
+    records = list(GridRuns(load_grid(tmp_path / "race.yaml"), tmp_path / "grid"))
+    assert len(records) == 2
+    (ex_a, skip_a, failed_a), (ex_b, skip_b, failed_b) = (ast.literal_eval(out.strip().splitlines()[-1])
+                                                          for out in outputs)
+    # "executed" includes a run the other invocation finished while this one waited for it
+    assert set(ex_a) | set(ex_b) | set(skip_a) | set(skip_b) == {r.spec.name for r in records}
+    for error in [*failed_a.values(), *failed_b.values()]:  # the only failure allowed: busy elsewhere
+        assert "claimed by another invocation" in error, error
+    for record in records:
+        statuses = [a for a in record.attempts if a.state != "incomplete"]
+        assert [a.state for a in statuses] == ["done"], (record.spec.name, record.attempts, outputs)
+        assert len(list(record.folder.glob("attempt-*/study.ipynb"))) == 1  # executed exactly once
+        for status in record.folder.glob("attempt-*/status.json"):
+            json.loads(status.read_text())

@@ -1,8 +1,7 @@
 """The SLURM executor: a grid's tasks as one submitit job array.
 
-Each array task runs :func:`execute_claimed` — the local backend's entry
-(:func:`mlcl_lab.report.execute.execute_task`) under a per-run claim
-(:mod:`mlcl_lab.report.claims`) — into the same run folders on the shared filesystem, so
+Each array task runs :func:`mlcl_lab.report.claims.execute_claimed` — the local backend's
+entry (:func:`mlcl_lab.report.execute.execute_task`) under a per-run claim — into the same run folders on the shared filesystem, so
 resumption, skipping and the report are the same whichever backend ran the runs.
 
 A job that ends without a result (``scancel``, time limit, preemption, node failure,
@@ -33,11 +32,11 @@ from typing import Any
 
 import yaml
 
-from .. import claims
-from ..execute import PlannedRun, RunOutcome, RunTask, execute_task
+from ..claims import execute_claimed
+from ..execute import PlannedRun, RunOutcome, RunTask
 from ..runs import RunFolder, new_run_folder, read_attempt, write_status
 
-__all__ = ["SlurmOptions", "SlurmExecutor", "execute_claimed", "slurm_options_from_grid", "add_slurm_arguments",
+__all__ = ["SlurmOptions", "SlurmExecutor", "slurm_options_from_grid", "add_slurm_arguments",
            "executor_from_args", "INSTALL_HINT"]
 
 INSTALL_HINT = "the SLURM executor needs submitit: pip install 'mlcl-lab[slurm]'"
@@ -98,32 +97,6 @@ def slurm_options_from_grid(grid_file: str | Path | None) -> dict[str, Any]:
     if "sbatch" in section:
         section = {**section, "sbatch": tuple(section["sbatch"] or ())}
     return dict(section)
-
-
-def execute_claimed(task: RunTask) -> list[RunOutcome]:
-    """:func:`execute_task` for the runs of ``task`` that this process can claim.
-
-    A run claimed by a live holder (another invocation executing it now) is not executed;
-    its outcome says so. A run whose folder gained a done attempt meanwhile is not redone.
-    """
-    outcomes: list[RunOutcome] = []
-    for run in task.runs:
-        run_dir = Path(run.attempt).parent
-        held = claims.claim(run_dir)
-        if held is None:
-            state = claims.current_claim(run_dir)
-            holder = claims.holder_alive(state.holder)[1] if state is not None else "unknown holder"
-            outcomes.append(RunOutcome(run.name, Path(run.attempt), False,
-                                       f"not executed: the run is claimed by another invocation ({holder})", 0.0))
-            continue
-        with held:
-            done = [a for a in sorted(run_dir.glob("attempt-*")) if a != Path(run.attempt)
-                    and read_attempt(a).state == "done"]
-            if done:
-                outcomes.append(RunOutcome(run.name, done[-1], True, "", 0.0))
-                continue
-            outcomes.extend(execute_task(replace(task, runs=(run,))))
-    return outcomes
 
 
 def _submitit() -> Any:
