@@ -127,3 +127,20 @@ def test_an_scancelled_run_is_interrupted_and_rerun_next_time(tmp_path):
     assert again.executed == [name] and again.ok
     records = {r.spec.name: r for r in GridRuns(spec, grid_dir)}
     assert [a.state for a in records[name].attempts] == ["failed", "done"]
+
+
+def test_a_run_past_its_time_limit_is_recorded_interrupted(tmp_path):
+    from mlcl_lab.report.executors.slurm import SlurmExecutor, SlurmOptions
+
+    grid_file, spec = _grid(tmp_path, "slow", losses="base")
+    grid_file.write_text(grid_file.read_text().replace("epochs: 2,", "epochs: 200,"))
+    spec = load_grid(grid_file)
+    # 1 minute limit, USR2 50 s before it: submitit's handler stops the run after ~10 s
+    options = SlurmOptions(cpus_per_run=1, mem_gb=2, time_min=1, signal_delay_s=50, poll_s=0.5)
+    outcome = run_grid(spec, tmp_path / "grid", executor=SlurmExecutor(options, tmp_path / "grid" / "slurm",
+                                                                       device="cpu", name="mlcl-test-slow"),
+                       progress=False)
+    [(name, error)] = outcome.failed.items()
+    assert "interrupted by SLURM" in error and "time limit" in error, error
+    [record] = GridRuns(spec, tmp_path / "grid")
+    assert [a.state for a in record.attempts] == ["failed"] and "time limit" in record.attempts[0].problem

@@ -23,6 +23,7 @@ job's).
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import time
 from collections.abc import Iterable, Iterator
@@ -142,7 +143,7 @@ class SlurmExecutor:
         if not tasks:
             return
         jobs = self._executor().map_array(execute_claimed, tasks)
-        pending = dict(zip((job.job_id for job in jobs), zip(jobs, tasks)))
+        pending = {job.job_id: (job, task) for job, task in zip(jobs, tasks, strict=True)}
         while pending:
             for job_id, (job, task) in list(pending.items()):
                 if job.done():
@@ -152,16 +153,23 @@ class SlurmExecutor:
                 time.sleep(self.options.poll_s)
 
     def _outcomes(self, job: Any, task: RunTask) -> list[RunOutcome]:
-        utils = self.submitit.core.utils
         try:
             return list(job.result())
-        except utils.UncompletedJobError:
-            state = self._state(job)
-            reason = f"interrupted by SLURM: job {job.job_id} {state} before the run finished (retried next time)"
-        except utils.FailedJobError as error:
-            state = self._state(job)
-            reason = f"failed in SLURM job {job.job_id} ({state}): {str(error)[-2000:]}"
+        except self.submitit.core.utils.UncompletedJobError as error:  # FailedJobError is a subclass
+            reason = self._reason(job, error)
         return [self._record(run, task, reason) for run in task.runs]
+
+    def _reason(self, job: Any, error: Exception) -> str:
+        """What the scheduler (or submitit's signal handler) says ended the job."""
+        text = str(error)
+        if "timed-out" in text:  # submitit's USR2 handler at the time limit (the entry is not checkpointable)
+            return (f"interrupted by SLURM: job {job.job_id} reached its time limit before the run finished "
+                    f"(retried next time)")
+        found = re.search(r"\(state: ([^)]*)\)", text)
+        state = found.group(1) if found else self._state(job)
+        if not isinstance(error, self.submitit.core.utils.FailedJobError):  # ended without a result
+            return f"interrupted by SLURM: job {job.job_id} {state} before the run finished (retried next time)"
+        return f"failed in SLURM job {job.job_id} ({state}): {text[-2000:]}"
 
     @staticmethod
     def _state(job: Any) -> str:
