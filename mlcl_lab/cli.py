@@ -56,9 +56,17 @@ def _report(args: argparse.Namespace) -> int:
     jobs = args.jobs or default_jobs(args.device)
     print(f"mlcl-lab report: grid {spec.name!r} ({len(runs)} runs: {len(spec.datasets)} dataset(s) x {len(spec.losses)} "
           f"loss(es) x {len(spec.seeds)} seed(s) x {len(spec.train_fractions)} fraction(s)), {jobs} parallel job(s)", flush=True)
+    from pathlib import Path
+
+    from .report.executors.slurm import executor_from_args
+
+    try:
+        executor = executor_from_args(args, resolve_grid(args.grid), Path(args.out) / spec.name, device=args.device)
+    except (ValueError, RuntimeError) as error:
+        raise SystemExit(f"mlcl-lab report: {error}") from None
     start = time.perf_counter()
     report = run_grid_report(spec, out_root=args.out, jobs=jobs, device=args.device, kernel_name=args.kernel,
-                             umap_backend=args.umap_backend, figures_root=args.figures)
+                             umap_backend=args.umap_backend, figures_root=args.figures, executor=executor)
     elapsed = time.perf_counter() - start
     outcome = report.runs
     print(f"runs: {len(outcome.executed)} executed, {len(outcome.skipped)} already done (skipped), "
@@ -165,6 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--umap-backend", default="auto", choices=("auto", "umap-learn", "torchdr"))
     rep.add_argument("--figures", default="figures", help="folder that receives a copy of the latest report's figures")
     rep.add_argument("--kernel", default=None, help="Jupyter kernel name (default: mlcl-lab if installed, else python3)")
+    from .report.executors.slurm import add_slurm_arguments
+
+    add_slurm_arguments(rep)
     rep.set_defaults(func=_report)
 
     stu = sub.add_parser("study", help="run the study notebook once (one dataset, several losses and seeds)",

@@ -27,7 +27,8 @@ from .parameters import (
 __all__ = ["GridSpec", "RunSpec", "GridError", "load_grid", "default_grid_path", "resolve_grid", "expand_grid",
            "params_hash", "GRID_KEYS"]
 
-GRID_KEYS = ("name", "notebook", "datasets", "losses", "seeds", "train_fractions", "parameters", "description")
+GRID_KEYS = ("name", "notebook", "datasets", "losses", "seeds", "train_fractions", "parameters", "description",
+             "slurm")  # slurm: resources of --executor slurm (report/executors/slurm.py reads it)
 #: Parameters that do not change what a run computes, left out of its identity hash.
 NOT_HASHED = ("output_dir", "device")
 

@@ -14,7 +14,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import replace
 
 from ...runtime import resolve_device
-from ..execute import RunOutcome, RunTask, execute_task
+from ..claims import execute_claimed
+from ..execute import RunOutcome, RunTask
 
 __all__ = ["LocalExecutor", "default_jobs", "device_slots"]
 
@@ -61,7 +62,7 @@ class LocalExecutor:
         def in_slot(task: RunTask) -> list[RunOutcome]:
             slot = free.get()  # a device no other running job holds
             try:
-                return execute_task(replace(task, device=slot, threads=self.threads))
+                return execute_claimed(replace(task, device=slot, threads=self.threads))
             finally:
                 free.put(slot)
 
