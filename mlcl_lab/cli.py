@@ -11,18 +11,23 @@ __all__ = ["main", "build_parser"]
 
 
 def _study(args: argparse.Namespace) -> int:
+    from .data.spec import DatasetSpec, parse_option_strings
+    from .report.grid import dataset_parameter
     from .report.parameters import StudyParameters, check_loss_options, check_study_names, parameter_names
     from .report.pipeline import run_study_report
 
     try:
-        params = StudyParameters(**{name: getattr(args, name) for name in parameter_names() if hasattr(args, name)})
-        check_study_names(params.dataset, params.losses, params.device)
+        values = {name: getattr(args, name) for name in parameter_names() if hasattr(args, name)}
+        spec = DatasetSpec.parse({"name": values["dataset"], **parse_option_strings(args.data or [])}, args.data_root)
+        values["dataset"] = dataset_parameter(spec)
+        params = StudyParameters(**values)
+        check_study_names(spec, params.losses, params.device)
         check_loss_options(params.loss_options, params.losses)
         params.train_config()  # rejected here, before a kernel starts, when TrainConfig refuses a setting
     except ValueError as error:
         raise SystemExit(f"mlcl-lab study: {error}") from None
     start = time.perf_counter()
-    print(f"mlcl-lab study: {params.dataset}, losses {params.losses}, seeds {params.seeds}, {params.epochs} epochs", flush=True)
+    print(f"mlcl-lab study: {spec.label}, losses {params.losses}, seeds {params.seeds}, {params.epochs} epochs", flush=True)
     folder, outcome = run_study_report(params, root=args.out, notebook=args.notebook, kernel_name=args.kernel)
     elapsed = time.perf_counter() - start
     if not outcome.ok:
@@ -36,7 +41,7 @@ def _study(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from .report.executors.local import default_jobs
     from .report.grid import expand_grid, load_grid, resolve_grid
-    from .report.parameters import StudyParameters, check_loss_options, check_study_names
+    from .report.parameters import StudyParameters, check_datasets, check_loss_options, check_study_names
     from .report.pipeline import run_grid_report
 
     if args.full:
@@ -44,7 +49,8 @@ def _report(args: argparse.Namespace) -> int:
             raise SystemExit(f"--full and --grid {args.grid} contradict each other; give one of them")
         args.grid = "full"
     try:
-        spec = load_grid(resolve_grid(args.grid))
+        spec = load_grid(resolve_grid(args.grid), data_root=args.data_root)
+        check_datasets(spec.datasets)  # every dataset's data is here, before any run starts
         runs = expand_grid(spec)
         for dataset in spec.datasets:
             check_study_names(dataset, spec.losses, args.device)
@@ -157,6 +163,12 @@ def with_pd_options(fn) -> None:  # type: ignore[no-untyped-def]
         fn()
 
 
+def _add_data_root(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-root", default=None, metavar="DIR",
+                        help="folder holding each paper dataset in its conventional sub-folder (voc2007/, aapd/, ...; "
+                             "default: $MLCL_LAB_DATA)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .report.parameters import add_study_flags
 
@@ -173,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--umap-backend", default="auto", choices=("auto", "umap-learn", "torchdr"))
     rep.add_argument("--figures", default="figures", help="folder that receives a copy of the latest report's figures")
     rep.add_argument("--kernel", default=None, help="Jupyter kernel name (default: mlcl-lab if installed, else python3)")
+    _add_data_root(rep)
     from .report.executors.slurm import add_slurm_arguments
 
     add_slurm_arguments(rep)
@@ -184,6 +197,9 @@ def build_parser() -> argparse.ArgumentParser:
     stu.add_argument("--out", default="runs", help="folder that receives the new run folder")
     stu.add_argument("--notebook", default=None, help="notebook to run (default: notebooks/study.py)")
     stu.add_argument("--kernel", default=None, help="Jupyter kernel name (default: mlcl-lab if installed, else python3)")
+    stu.add_argument("--data", action="append", default=None, metavar="KEY=VALUE",
+                     help="a dataset option (repeatable), e.g. --data path=/data/voc --data image_size=224")
+    _add_data_root(stu)
     stu.set_defaults(func=_study)
 
     dat = sub.add_parser("datasets", help="list datasets with their statistics")

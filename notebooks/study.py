@@ -28,6 +28,7 @@ lr = 1e-3
 temperature = 0.1
 loss_options = {}  # per loss, e.g. {"reg": {"alpha": 0.5}, "msc": {"beta": 0.1}}
 queue_size = 0     # > 0: memory queue of momentum-encoder keys (paper 2)
+train_options = {}  # more TrainConfig fields, e.g. {"encoder": "resnet50", "image_size": 224}
 train_fraction = 1.0
 split_seed = 0
 device = "auto"

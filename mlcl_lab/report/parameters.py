@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from ..train import TrainConfig
 
 __all__ = ["StudyParameters", "DEFAULT_LOSSES", "ParameterError", "check_parameters", "check_value", "add_study_flags",
-           "parameter_names", "grid_parameter_names", "load_study_dataset", "check_study_names", "check_loss_options"]
+           "parameter_names", "grid_parameter_names", "load_study_dataset", "parse_datasets", "check_datasets", "dataset_label",
+           "expand_train_options", "check_study_names", "check_loss_options"]
 
 #: The default study: the BCE baseline next to the contrastive loss of the paper.
 DEFAULT_LOSSES = ("bce", "base")
@@ -51,7 +52,8 @@ def _p(default: Any, help: str, *, role: str = "", minimum: float | None = None,
 class StudyParameters:
     """The papermill parameters of ``notebooks/study.py`` (one study: a dataset x losses x seeds)."""
 
-    dataset: str = _p("yeast", "dataset name (see `mlcl-lab datasets`)", role="axis")
+    dataset: str | dict[str, Any] = _p("yeast", "dataset name (see `mlcl-lab datasets`) or mapping "
+                                       "{name: voc2007, path: ..., image_size: 224}", role="axis")
     losses: list[str] = _p(list(DEFAULT_LOSSES), "loss names (see `mlcl-lab losses`); `<contrastive>+<supervised>` fine-tunes", role="axis")
     seeds: list[int] = _p([0, 1, 2], "training seeds, one run per loss and seed", role="axis", minimum=0)
     epochs: int = _p(30, "stage-1 (or supervised) training epochs", minimum=1)
@@ -61,6 +63,8 @@ class StudyParameters:
     temperature: float = _p(0.1, "softmax temperature of the contrastive losses", minimum=0.0, exclusive=True)
     loss_options: dict[str, dict[str, Any]] = _p({}, 'per-loss hyper-parameters, e.g. {"reg": {"alpha": 0.5}}')
     queue_size: int = _p(0, "> 0: memory queue of momentum-encoder keys (paper 2)", minimum=0)
+    train_options: dict[str, Any] = _p({}, 'more TrainConfig fields, e.g. {"encoder": "hf:${MLCL_LAB_MODELS}/roberta-base", '
+                                       '"max_len": 300}; ${VAR} is expanded when the run starts')
     train_fraction: float = _p(1.0, "share of the training split used (label-stratified subset)", role="axis",
                                minimum=0.0, exclusive=True, maximum=1.0)
     split_seed: int = _p(0, "seed of the train/validation/test split", minimum=0)
@@ -96,9 +100,11 @@ class StudyParameters:
         """The :class:`~mlcl_lab.train.TrainConfig` these parameters describe."""
         from ..train import ProbeConfig, TrainConfig
 
-        return TrainConfig(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, temperature=self.temperature,
-                           loss_options=self.loss_options, queue_size=self.queue_size, device=self.device,
-                           probe=ProbeConfig(epochs=self.probe_epochs))
+        base = dict(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr, temperature=self.temperature,
+                    loss_options=self.loss_options, queue_size=self.queue_size, device=self.device)
+        extra = expand_train_options(self.train_options)
+        probe = extra.pop("probe", {})
+        return TrainConfig(**base, **extra, probe=ProbeConfig(**{"epochs": self.probe_epochs, **probe}))
 
 
 _FIELDS = {f.name: f for f in fields(StudyParameters)}
@@ -117,7 +123,9 @@ def grid_parameter_names() -> tuple[str, ...]:
 def _describe(annotation: str) -> str:
     return {"str": "a string", "int": "an integer", "float": "a number", "bool": "true or false",
             "list[str]": "a list of strings", "list[int]": "a list of integers",
-            "dict[str, dict[str, Any]]": "a mapping {loss: {option: value}}"}[annotation]
+            "dict[str, dict[str, Any]]": "a mapping {loss: {option: value}}",
+            "dict[str, Any]": "a mapping {option: value}",
+            "str | dict[str, Any]": "a dataset name or a mapping with a 'name' key"}[annotation]
 
 
 def _scalar(name: str, value: Any, kind: str) -> Any:
@@ -156,6 +164,10 @@ def check_value(name: str, value: Any) -> Any:
         raise ParameterError(_unknown_message([name], parameter_names(), "study parameters"))
     f = _FIELDS[name]
     kind = str(f.type)
+    if name == "dataset":
+        return _check_dataset_value(value)
+    if name == "train_options":
+        return _check_train_options(value)
     if kind.startswith("list["):
         if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)) or not value:
             raise ParameterError(f"parameter {name!r} must be {_describe(kind)} (not empty), got {value!r}")
@@ -242,11 +254,105 @@ def add_study_flags(parser: argparse.ArgumentParser) -> None:
             parser.add_argument(flag, dest=name, type=_flag_type(name, kind), default=default, help=help_text)
 
 
-def load_study_dataset(name: str) -> MultiLabelDataset:
-    """The one function through which a study loads its dataset (notebook and checks)."""
-    from ..data import load_dataset
+def _check_dataset_value(value: Any) -> str | dict[str, Any]:
+    """A dataset parameter: a non-empty name or a mapping with a non-empty ``name`` (its
+    options are checked by :meth:`~mlcl_lab.data.spec.DatasetSpec.parse`)."""
+    if isinstance(value, str) and value.strip():
+        return value
+    if isinstance(value, Mapping) and isinstance(value.get("name"), str) and value["name"].strip():
+        return dict(value)
+    raise ParameterError(f"parameter 'dataset' must be {_describe('str | dict[str, Any]')}, got {value!r}")
 
-    return load_dataset(name)
+
+#: TrainConfig fields a grid sets through their own study parameter, not ``train_options``.
+_OWN_PARAMETERS = ("epochs", "batch_size", "lr", "temperature", "loss_options", "queue_size", "device")
+
+
+def _check_train_options(value: Any) -> dict[str, Any]:
+    """``train_options``: a mapping of TrainConfig field names (``probe``: ProbeConfig fields),
+    not those that have their own study parameter."""
+    from dataclasses import fields as dc_fields
+
+    from ..train import ProbeConfig, TrainConfig
+
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+        raise ParameterError(f"parameter 'train_options' must be {_describe('dict[str, Any]')}, got {value!r}")
+    valid = [f.name for f in dc_fields(TrainConfig) if f.name not in _OWN_PARAMETERS]
+    own = [k for k in value if k in _OWN_PARAMETERS]
+    if own:
+        raise ParameterError(f"train_options {own}: set these through their own study parameter, not train_options")
+    unknown = [k for k in value if k not in valid]
+    if unknown:
+        raise ParameterError(f"train_options: unknown TrainConfig field(s) {unknown}; valid: {', '.join(valid)}")
+    probe = value.get("probe", {})
+    probe_valid = [f.name for f in dc_fields(ProbeConfig)]
+    if not isinstance(probe, Mapping) or any(k not in probe_valid or k == "epochs" for k in probe):
+        raise ParameterError(f"train_options.probe must map ProbeConfig fields ({', '.join(probe_valid)}; epochs is "
+                             f"the probe_epochs parameter), got {probe!r}")
+    return {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in value.items()}
+
+
+def expand_train_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """``options`` with ``${VAR}`` / ``$VAR`` in string values replaced from the environment.
+
+    The grid keeps the unexpanded text (a run's identity does not depend on where the
+    models folder is); a variable that is not set is a :class:`ParameterError` naming it.
+    """
+    import os
+    import re
+
+    out: dict[str, Any] = {}
+    for key, value in options.items():
+        if isinstance(value, Mapping):
+            out[key] = expand_train_options(value)
+            continue
+        if isinstance(value, str) and "$" in value:
+            expanded = os.path.expandvars(value)
+            left = re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", expanded)
+            if left:
+                raise ParameterError(f"train_options.{key} = {value!r}: environment variable(s) {left} not set")
+            value = expanded
+        out[key] = value
+    return out
+
+
+def load_study_dataset(value: str | Mapping[str, Any], data_root: str | None = None) -> MultiLabelDataset:
+    """The one function through which a study loads its dataset (notebook and checks):
+    :func:`mlcl_lab.data.spec.load_spec` (a name or a mapping with options)."""
+    from ..data.spec import load_spec
+
+    return load_spec(value, data_root)
+
+
+def dataset_label(value: str | Mapping[str, Any]) -> str:
+    """A folder-safe label of a dataset value (:attr:`DatasetSpec.label`). A value that does
+    not parse (an unknown name) is labelled by its name: the folder is still made and the
+    notebook run in it fails with the parse error, kept in the folder (a study's contract)."""
+    import re
+
+    from ..data.spec import DatasetSpec
+
+    try:
+        return DatasetSpec.parse(value).label
+    except (ValueError, TypeError):
+        name = value if isinstance(value, str) else str(dict(value).get("name", "dataset"))
+        return re.sub(r"[^A-Za-z0-9._=-]+", "_", name)
+
+
+def parse_datasets(values: list[Any] | tuple[Any, ...], data_root: str | None = None) -> list[Any]:
+    """Each dataset value parsed once into a :class:`~mlcl_lab.data.spec.DatasetSpec`
+    (unknown names or options: ``ValueError`` listing the valid ones)."""
+    from ..data.spec import DatasetSpec
+
+    return [DatasetSpec.parse(v, data_root) for v in values]
+
+
+def check_datasets(specs: list[Any] | tuple[Any, ...]) -> None:
+    """``spec.check()`` for every dataset, before any run starts: a missing path, package
+    or file raises :class:`~mlcl_lab.data.errors.DatasetUnavailable` with the loader's
+    download instructions."""
+    for spec in specs:
+        spec.check()
 
 
 def check_loss_options(loss_options: Mapping[str, Mapping[str, Any]], losses: list[str] | tuple[str, ...]) -> None:
@@ -265,20 +371,14 @@ def check_loss_options(loss_options: Mapping[str, Mapping[str, Any]], losses: li
         get_loss(name, **options)  # unknown or invalid hyper-parameters name the valid ones
 
 
-def check_study_names(dataset: str, losses: list[str] | tuple[str, ...], device: str) -> None:
-    """Fail fast, before a notebook starts, on an unknown or unavailable dataset, an
-    unknown loss or device (``ValueError`` with the valid names)."""
-    from ..data import available_datasets
-    from ..data.registry import get_entry
+def check_study_names(dataset: Any, losses: list[str] | tuple[str, ...], device: str) -> None:
+    """Fail fast, before a notebook starts, on an unknown or unavailable dataset (a name,
+    a mapping or a parsed spec: :func:`check_datasets`), an unknown loss or device
+    (``ValueError`` with the valid names or the download instructions)."""
     from ..runtime import resolve_device
     from ..train.loss_spec import parse_loss_spec
 
-    datasets = available_datasets()
-    if dataset not in datasets:
-        raise ValueError(f"unknown dataset {dataset!r}; valid datasets: {', '.join(sorted(datasets))}")
-    entry = get_entry(dataset)
-    if entry.kind == "installable" and not entry.is_available():
-        raise ValueError(f"dataset {entry.name!r} is not installed on this machine; {entry.how_to_get}")
+    check_datasets(parse_datasets([dataset]))
     for name in losses:
         parse_loss_spec(name)
     resolve_device(device)

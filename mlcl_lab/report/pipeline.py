@@ -108,7 +108,9 @@ def run_study_report(params: StudyParameters, root: str | Path = "runs", noteboo
     """Execute the study notebook once into a new run folder under ``root`` (with its
     ``status.json``, like a grid's attempt). A failed notebook is kept in the folder."""
     source = notebook_source(notebook or STUDY_NOTEBOOK)
-    folder = new_run_folder(root, prefix=params.dataset)
+    from .parameters import dataset_label
+
+    folder = new_run_folder(root, prefix=dataset_label(params.dataset))
     values = {k: v for k, v in params.to_dict().items() if k not in ("output_dir", "device")}
     run = PlannedRun(folder.name, folder, values, params_hash(values))
     [result] = execute_task(RunTask(notebook=source, runs=(run,), kernel=kernel_name or default_kernel(),

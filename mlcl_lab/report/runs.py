@@ -9,7 +9,7 @@ file                         content                                            
 ``study.ipynb``              the executed notebook (kept also when a cell failed)     executor
 ``papermill.log``            papermill's stdout + stderr                              executor
 ``status.json``              state ``done``/``failed``, error, seconds, params hash    executor
-``metrics.json``             every (loss, seed)'s metrics and geometry, summary        :func:`write_run`
+``metrics.json``             every (loss, seed)'s metrics, geometry, summary, split    :func:`write_run`
 ``results.csv``              one row per (loss, seed): loss, kind, seed, seconds, ...  :func:`write_run`
 ``history.csv``              per-epoch history with loss and seed columns              :func:`write_run`
 ``embeddings/<stem>.npz``    test features, scores, labels, indices, label geometry    :func:`write_run`
@@ -175,7 +175,9 @@ def new_attempt(run_dir: Path) -> Path:
 
 def metrics_payload(study: StudyResult, dataset: MultiLabelDataset) -> dict[str, Any]:
     """The content of metrics.json: every run's metrics (and geometry), the per-loss
-    mean ± std, the dataset's statistics and label names."""
+    mean ± std, the dataset's statistics and label names, the split used and where it came
+    from (``split``: ``SplitRecord.to_json()``, issue 12 item 2) and the inputs
+    ``make_source`` chose (``inputs``: in-memory or streaming, and why)."""
     from ..data import dataset_statistics
     from .tables import summarise
 
@@ -183,7 +185,8 @@ def metrics_payload(study: StudyResult, dataset: MultiLabelDataset) -> dict[str,
             for r in study.runs]
     summary = {loss: {k: row[k] for k in row.index} for loss, row in summarise(study.results, METRICS).iterrows()}
     return {"dataset": study.dataset, "runs": runs, "summary": summary,
-            "dataset_statistics": dataset_statistics(dataset), "label_names": list(dataset.label_names)}
+            "dataset_statistics": dataset_statistics(dataset), "label_names": list(dataset.label_names),
+            "split": dict(study.split_info), "inputs": dict(study.input_info)}
 
 
 def run_params_payload(params: StudyParameters, config: TrainConfig, timings: Mapping[str, Any],
@@ -420,7 +423,7 @@ class GridRuns:
         rows: list[dict[str, Any]] = []
         for record, attempt, entry in self._entries():
             stats = attempt.metrics.get("dataset_statistics", {})  # type: ignore[union-attr]
-            rows.append({"dataset": record.spec.params["dataset"], "train_fraction": record.spec.params["train_fraction"],
+            rows.append({"dataset": record.spec.dataset_label, "train_fraction": record.spec.params["train_fraction"],
                          "loss": entry["loss"], "kind": entry["kind"], "seed": entry["seed"],
                          "n_labels": stats.get("n_labels", np.nan), "seconds": entry["seconds"],
                          "run": record.spec.name, "folder": str(attempt.path), **entry["metrics"]})
@@ -429,7 +432,7 @@ class GridRuns:
 
     def geometry(self) -> pd.DataFrame:
         """One row per done (loss, seed) with the representation metrics its run recorded."""
-        rows = [{"dataset": record.spec.params["dataset"], "train_fraction": record.spec.params["train_fraction"],
+        rows = [{"dataset": record.spec.dataset_label, "train_fraction": record.spec.params["train_fraction"],
                  "loss": entry["loss"], "kind": entry["kind"], "seed": entry["seed"], **entry["geometry"]}
                 for record, _, entry in self._entries() if entry.get("geometry")]
         return pd.DataFrame(rows) if rows else pd.DataFrame(columns=list(KEY_COLUMNS))
@@ -442,7 +445,7 @@ class GridRuns:
             p, attempt = record.spec.params, record.done
             timings = (attempt.params or {}).get("timings") or {}  # type: ignore[union-attr]
             ordered = sorted(timings, key=lambda k: (PHASES.index(k) if k in PHASES else len(PHASES), k))
-            rows.append({"dataset": p["dataset"], "train_fraction": p["train_fraction"], "loss": p["losses"][0],
+            rows.append({"dataset": record.spec.dataset_label, "train_fraction": p["train_fraction"], "loss": p["losses"][0],
                          "seed": p["seeds"][0], **{k: float(timings[k]) for k in ordered}})
         return pd.DataFrame(rows) if rows else pd.DataFrame(columns=["dataset", "train_fraction", "loss", "seed"])
 
@@ -454,7 +457,7 @@ class GridRuns:
         for record in self.done():
             if record.spec.params["train_fraction"] == fraction:
                 path = RunFolder(record.done.path).history  # type: ignore[union-attr]
-                frames.append(_read_csv(path).assign(dataset=record.spec.params["dataset"]))
+                frames.append(_read_csv(path).assign(dataset=record.spec.dataset_label))
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["dataset", "loss", "seed", "epoch"])
 
     def embedding_panels(self, dataset: str) -> EmbeddingPanels:

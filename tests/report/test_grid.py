@@ -94,7 +94,7 @@ def test_binary_grid_file_is_named(tmp_path):
 def test_every_grid_parameter_is_accepted(tmp_path):
     """The names a grid may set are exactly the study parameters that are neither axes nor runner-set."""
     assert set(grid_parameter_names()) == {"epochs", "batch_size", "probe_epochs", "lr", "temperature", "loss_options",
-                                           "queue_size", "split_seed", "umap_backend", "color_label", "make_figures",
+                                           "queue_size", "train_options", "split_seed", "umap_backend", "color_label", "make_figures",
                                            "make_umap"}
     grid = load_grid(_write(tmp_path, AXES + "parameters: {lr: 1, loss_options: {reg: {alpha: 0.5}}, queue_size: 0}\n"))
     assert grid.parameters == {"lr": 1, "loss_options": {"reg": {"alpha": 0.5}}, "queue_size": 0}
@@ -108,7 +108,7 @@ def test_shipped_grids_parse():
         grid = load_grid(default_grid_path(kind))
         runs = expand_grid(grid)
         assert len(runs) == len(grid.datasets) * len(grid.losses) * len(grid.seeds) * len(grid.train_fractions)
-        assert set(grid.datasets) <= set(available_datasets())
+        assert {d.name for d in grid.datasets} <= set(available_datasets())
         for name in grid.losses:
             parse_loss_spec(name)  # raises on an unknown loss
         assert len(grid.seeds) >= 3, "the report's mean ± std needs at least 3 seeds"
