@@ -48,6 +48,7 @@ def _report(args: argparse.Namespace) -> int:
         if args.grid not in ("default", "full"):
             raise SystemExit(f"--full and --grid {args.grid} contradict each other; give one of them")
         args.grid = "full"
+    _export_data_root(args.data_root)
     try:
         spec = load_grid(resolve_grid(args.grid), data_root=args.data_root)
         check_datasets(spec.datasets)  # every dataset's data is here, before any run starts
@@ -167,6 +168,18 @@ def _add_data_root(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-root", default=None, metavar="DIR",
                         help="folder holding each paper dataset in its conventional sub-folder (voc2007/, aapd/, ...; "
                              "default: $MLCL_LAB_DATA)")
+
+
+def _export_data_root(data_root: str | None) -> None:
+    """``--data-root`` becomes ``$MLCL_LAB_DATA`` of this process, which the run and report
+    kernels inherit: the report notebook re-reads the grid with the same dataset folders."""
+    import os
+    from pathlib import Path
+
+    from .data.spec import DATA_ROOT_ENV
+
+    if data_root is not None:
+        os.environ[DATA_ROOT_ENV] = str(Path(data_root).expanduser().resolve())
 
 
 def build_parser() -> argparse.ArgumentParser:

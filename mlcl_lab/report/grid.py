@@ -48,6 +48,10 @@ class GridSpec:
     description: str = ""
     source: str = ""      # the grid file it was read from
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields; each dataset as its mapping (``DatasetSpec.as_mapping``)."""
+        return {**self.__dict__, "datasets": [DatasetSpec.parse(d).as_mapping() for d in self.datasets]}
+
     @property
     def path(self) -> Path:
         """The grid file (a GridSpec built in code has none)."""

@@ -466,7 +466,7 @@ class GridRuns:
         label geometry each run stored). All runs share the split: the same points."""
         from ..viz.embedding_figures import EmbeddingPanels
 
-        chosen = [r for r in self.done() if r.spec.params["dataset"] == dataset]
+        chosen = [r for r in self.done() if r.spec.dataset_label == dataset]
         if not chosen:
             raise ValueError(f"no done run of dataset {dataset!r}")
         fraction = max(r.spec.params["train_fraction"] for r in chosen)

@@ -89,7 +89,7 @@ def write_report_payload(folder: ReportFolder, runs: GridRuns, results: pd.DataF
     (loss, seed)) and metrics.json (per dataset and fraction, the per-loss summary)."""
     skipped = runs.skipped().to_dict("records")
     missing = [row["run"] for row in skipped]
-    files.write_json(folder.params, {"grid": runs.grid.__dict__, "missing_runs": missing, "skipped_runs": skipped})
+    files.write_json(folder.params, {"grid": runs.grid.to_dict(), "missing_runs": missing, "skipped_runs": skipped})
     with files.atomic_write(folder.results) as tmp:
         results.to_csv(tmp, index=False)
     summary: dict[str, dict[str, Any]] = {}

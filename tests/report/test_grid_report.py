@@ -12,7 +12,7 @@ from mlcl_lab.report.runs import GridRuns, RunFolder
 
 GRID = """
 name: tiny
-datasets: [yeast, not-a-dataset]
+datasets: [yeast, {name: csv, path: not-a-dataset.csv}]
 losses: [bce, base]
 seeds: [0]
 train_fractions: [0.5]
@@ -24,7 +24,10 @@ parameters: {epochs: 1, probe_epochs: 1, make_figures: false}
 def first(tmp_path_factory):
     root = tmp_path_factory.mktemp("report")
     grid_file = root / "tiny.yaml"
-    grid_file.write_text(GRID)
+    grid_file.write_text(GRID.replace("not-a-dataset.csv", str(root / "not-a-dataset.csv")))
+    # a dataset whose file is there (so the grid parses and its identity is computed) but
+    # cannot be loaded: its runs fail inside the notebook, naming the file
+    (root / "not-a-dataset.csv").write_text("text,no_labels_column\nhello,x\n")
     report = run_grid_report(grid_file, out_root=root / "runs", jobs=2, device="cpu", figures_root=root / "figures",
                              progress=False)
     return root, grid_file, report
