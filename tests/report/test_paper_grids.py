@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mlcl_lab.cli import main
-from mlcl_lab.report.grid import default_grid_path, expand_grid, load_grid
+from mlcl_lab.report.grid import default_grid_path, load_grid
 from mlcl_lab.report.parameters import StudyParameters
 
 PAPER = {"paper-vision": ({"voc2007", "coco2014", "nuswide", "mirflickr25k"}, "resnet50"),
