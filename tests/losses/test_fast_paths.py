@@ -1,0 +1,163 @@
+"""Fast paths of ``proto`` and ``mulsupcon`` (closed forms + fused softmax) equal the engine form.
+
+The engine form (``ContrastiveLoss.forward``: explicit W through ``pair_terms`` and
+``reduce_terms``) is the definition checked against the loops and the authors' numbers;
+here the fast ``forward`` of each loss must give the same value and gradients for every
+option, edge case and dtype, and the fused primitive must pass ``gradcheck``.
+"""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from mlcl_lab.losses import get_loss
+from mlcl_lab.losses._module import ContrastiveLoss
+from mlcl_lab.losses.fused import weighted_softmax_xent
+
+from . import naive as N
+from .conftest import make_batch
+
+
+def _assert_same(loss, args, inputs, rtol=1e-9, atol=1e-12, **kw):
+    fast = loss(*args, **kw)
+    slow = ContrastiveLoss.forward(loss, *args, **kw)
+    torch.testing.assert_close(fast, slow, rtol=rtol, atol=atol)
+    assert fast.requires_grad
+    g_fast = torch.autograd.grad(fast, inputs, allow_unused=True)
+    g_slow = torch.autograd.grad(slow, inputs, allow_unused=True)
+    for a, b in zip(g_fast, g_slow):
+        assert (a is None) == (b is None)
+        if a is not None:
+            torch.testing.assert_close(a, b, rtol=rtol, atol=atol)
+    return fast
+
+
+@pytest.mark.parametrize("policy", ["skip", "include"])
+@pytest.mark.parametrize("unlabeled", [False, True])
+@pytest.mark.parametrize("tau", [0.07, 0.5])
+def test_proto_fast_equals_engine(policy, unlabeled, tau):
+    z, y, p = make_batch(11, 6, seed=5, unlabeled=unlabeled)
+    y[4] = 0 if unlabeled else y[4]
+    z.requires_grad_(True)
+    p.requires_grad_(True)
+    loss = get_loss("proto", temperature=tau, empty_anchors=policy)
+    _assert_same(loss, (z, y), [z, p], prototypes=p)
+
+
+@pytest.mark.parametrize("variant", ["port", "original"])
+@pytest.mark.parametrize("with_weight", [False, True])
+@pytest.mark.parametrize("policy", ["skip", "include"])
+@pytest.mark.parametrize("unlabeled", [False, True])
+@pytest.mark.parametrize("ref", [False, True])
+def test_mulsupcon_fast_equals_engine(variant, with_weight, policy, unlabeled, ref):
+    z, y, _ = make_batch(10, 6, seed=6, unlabeled=unlabeled)
+    y[:, 4] = 0
+    y[3, 4] = 1                                               # a label carried by one sample only
+    rz, ry, _ = make_batch(5, 6, seed=7, unlabeled=True)
+    z.requires_grad_(True)
+    rz.requires_grad_(True)
+    kw = {"ref_z": rz, "ref_y": ry} if ref else {}
+    loss = get_loss("mulsupcon", temperature=0.2, variant=variant, with_weight=with_weight,
+                    empty_anchors=policy)
+    _assert_same(loss, (z, y), [z, rz], **kw)
+
+
+@pytest.mark.parametrize("name", ["proto", "mulsupcon"])
+def test_degenerate_batches_match_engine(name):
+    """B = 1, all samples unlabelled, every sample its own label, every pair positive."""
+    _, _, p = make_batch(4, 4, seed=8)
+    cases = [torch.tensor([[1.0, 0, 1, 0]], dtype=torch.float64),
+             torch.zeros(4, 4, dtype=torch.float64),
+             torch.eye(4, dtype=torch.float64),
+             torch.ones(4, 4, dtype=torch.float64)]
+    for y in cases:
+        z = torch.randn(y.shape[0], 4, dtype=torch.float64, requires_grad=True)
+        pp = p.clone().requires_grad_(True)
+        for policy in ("skip", "include"):
+            loss = get_loss(name, empty_anchors=policy)
+            kw = {"prototypes": pp} if name == "proto" else {}
+            value = _assert_same(loss, (z, y), [z, pp], **kw)
+            assert bool(torch.isfinite(value))
+
+
+def test_mulsupcon_original_queue_and_with_weight_match_loops():
+    q, y, _ = make_batch(6, 5, seed=9)
+    k, ky, _ = make_batch(9, 5, seed=10)
+    q.requires_grad_(True)
+    k.requires_grad_(True)
+    ours = get_loss("mulsupcon", variant="original", temperature=0.3)(q, y, ref_z=k, ref_y=ky)
+    ref = N.naive_mulsupcon_original(q, y, k, ky, 0.3)
+    torch.testing.assert_close(ours, ref, rtol=1e-6, atol=1e-12)
+    for a, b in zip(torch.autograd.grad(ours, [q, k]), torch.autograd.grad(ref, [q, k])):
+        torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-10)
+
+
+def test_mulsupcon_rare_label_float32_has_no_eps_cancellation():
+    """A label carried by the anchor alone has 1/(0 + EPS) = 1e8 in the authors' weights; the
+    closed form drops it (its sub-anchor has no positive) so float32 stays accurate."""
+    z, y, _ = make_batch(12, 6, seed=11)
+    y[:, 5] = 0
+    y[2, 5] = 1
+    z32 = z.float().requires_grad_(True)
+    z64 = z.clone().requires_grad_(True)
+    v32 = get_loss("mulsupcon")(z32, y.float())
+    v64 = get_loss("mulsupcon")(z64, y)
+    torch.testing.assert_close(v32.double(), v64, rtol=1e-5, atol=1e-6)
+    g32, = torch.autograd.grad(v32, z32)
+    g64, = torch.autograd.grad(v64, z64)
+    torch.testing.assert_close(g32.double(), g64, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["proto", "mulsupcon"])
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32])
+def test_low_precision_inputs_give_float32_loss_and_input_dtype_grads(name, dtype):
+    z, y, p = make_batch(16, 6, seed=12, unlabeled=True)
+    zl = (z * 30).to(dtype).requires_grad_(True)
+    pl = p.to(dtype).requires_grad_(True)
+    loss = get_loss(name, temperature=0.05)
+    kw = {"prototypes": pl} if name == "proto" else {}
+    value = loss(zl, y.to(dtype), **kw)
+    assert value.dtype == torch.float32 and bool(torch.isfinite(value))
+    ref = loss(zl.detach().double(), y, **({"prototypes": pl.detach().double()} if name == "proto" else {}))
+    torch.testing.assert_close(value.double(), ref, rtol=2e-2 if dtype != torch.float32 else 1e-5, atol=1e-3)
+    grads = torch.autograd.grad(value, [zl, pl] if name == "proto" else [zl])
+    assert all(g.dtype == dtype and bool(torch.isfinite(g).all()) for g in grads)
+
+
+def test_decoupled_uses_the_engine_form():
+    z, y, p = make_batch(8, 5, seed=13)
+    for name, kw in (("proto", {"prototypes": p}), ("mulsupcon", {})):
+        loss = get_loss(name, decoupled=True)
+        torch.testing.assert_close(loss(z, y, **kw), ContrastiveLoss.forward(loss, z, y, **kw))
+
+
+@pytest.mark.parametrize("exclude_self", [False, True])
+@pytest.mark.parametrize("with_w", [False, True])
+def test_fused_primitive_gradcheck_and_value(exclude_self, with_w):
+    g = torch.Generator().manual_seed(14)
+    a = torch.randn(6, 3, generator=g, dtype=torch.float64, requires_grad=True)
+    c = torch.randn(8, 3, generator=g, dtype=torch.float64, requires_grad=True)
+    r = torch.rand(6, generator=g, dtype=torch.float64)
+    w = torch.rand(6, 8, generator=g, dtype=torch.float64) if with_w else None
+    if w is not None and exclude_self:
+        w.diagonal().zero_()
+    u = a @ c.T
+    if exclude_self:
+        u = u.masked_fill(torch.eye(6, 8, dtype=torch.bool), float("-inf"))
+    expected = r * torch.logsumexp(u, 1) - ((w * (a @ c.T)).sum(1) if w is not None else 0)
+    got = weighted_softmax_xent(a, c, r, w, exclude_self=exclude_self)
+    torch.testing.assert_close(got, expected, rtol=1e-12, atol=1e-12)
+    assert torch.autograd.gradcheck(lambda x, y: weighted_softmax_xent(x, y, r, w, exclude_self=exclude_self),
+                                    (a, c))
+
+
+def test_fused_primitive_shape_errors():
+    a, c = torch.zeros(3, 2), torch.zeros(4, 2)
+    with pytest.raises(ValueError, match="share D"):
+        weighted_softmax_xent(a, torch.zeros(4, 3), torch.zeros(3))
+    with pytest.raises(ValueError, match="r must have shape"):
+        weighted_softmax_xent(a, c, torch.zeros(4))
+    with pytest.raises(ValueError, match="w must have shape"):
+        weighted_softmax_xent(a, c, torch.zeros(3), torch.zeros(3, 3))
+    with pytest.raises(ValueError, match="at least one candidate"):
+        weighted_softmax_xent(a, torch.zeros(0, 2), torch.zeros(3))
