@@ -1,61 +1,98 @@
-"""Fused weighted softmax cross-entropy over dot products, used by the fast paths of ``proto`` and ``mulsupcon``.
+"""Fused weighted softmax cross-entropy over scaled dot products: the fast paths of ``proto`` and ``mulsupcon``.
 
-For anchors a (A, D), candidates c (C, D), logits u = a cᵀ (temperature already folded into a),
-per-anchor masses r (A,) and optional positive weights W (A, C), all without gradient:
+For anchors a (A, D), candidates c (C, D), logits u = s · a cᵀ (s = 1/τ), per-anchor masses
+r (A,) and optional positive weights W_ij = w_ij · k_i (w (A, C), k (A,)), all constants:
 
-    ℓ_i = r_i · log Σ_{k ∈ D(i)} exp(u_ik) − Σ_j W_ij u_ij        (paper.md §3, engine form)
+    ℓ_i = r_i · log Σ_{m ∈ D(i)} exp(u_im) − Σ_j W_ij u_ij        (paper.md §3, engine form)
 
-where D(i) is every candidate, or every candidate except the anchor itself (k ≠ i) when
-``exclude_self``. This equals −Σ_j W_ij log σ_ij whenever r_i = Σ_j W_ij; callers that know the
-linear term in closed form (MulSupCon) pass W=None and subtract it themselves.
+D(i) = every candidate, or every candidate but the anchor itself (m ≠ i) with
+``exclude_self``. This is −Σ_j W_ij log σ_ij whenever r_i = Σ_j W_ij; callers that know the
+linear term in closed form (MulSupCon) pass w=None and subtract it themselves. With
+``normalize=True`` a and c are raw embeddings, L2-normalised inside exactly like
+``F.normalize`` (eps 1e-12), gradients included.
 
-Why a custom autograd function: the gradient is ∂ℓ_i/∂u_ij = r_i σ_ij − W_ij, and σ is
-exp(u − max) / Σ already computed in the forward pass; keeping that one (A, C) buffer avoids
-the extra exp, subtraction and masking passes autograd would record (2–3 fewer full passes
-over the (A, C) matrix; measured in ``benchmarks/bench_losses.py``). Only first derivatives
-are provided (no double backward). Rows whose denominator is empty (A = 1 = C with
-``exclude_self``) get a finite ``≈ finfo.min · r_i``: callers give such anchors r_i = 0.
+Why a custom autograd function: ∂ℓ_i/∂u_ij = r_i σ_ij − W_ij and σ = exp(u − max)/Σ is the
+one (A, C) buffer the forward pass already fills (in place of u), so the backward pass is a
+single scaled pass plus the two products; the temperature rides in the matrix products'
+scaling, the normalisation backward is one (N, D) projection. Autograd would record 3–6 more
+full passes (measured in ``benchmarks/bench_losses.py``). Only first derivatives
+(no double backward). Rows whose denominator is empty (C = 1 with ``exclude_self``) get a
+finite ``≈ finfo.min · r_i``: callers give such anchors r_i = 0.
 """
 from __future__ import annotations
 
 import torch
 from torch import Tensor
 
+NORM_EPS = 1e-12  # F.normalize's default eps
+
+
+def _normalize(x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """(x / max(‖x‖, eps), max(‖x‖, eps) (N, 1), ‖x‖ > eps (N, 1))."""
+    norm = torch.linalg.vector_norm(x, dim=1, keepdim=True)
+    unclamped = norm > NORM_EPS
+    den = norm.clamp_min(NORM_EPS)
+    return x / den, den, unclamped
+
+
+def _normalize_backward(g: Tensor, xn: Tensor, den: Tensor, unclamped: Tensor) -> Tensor:
+    """Gradient of F.normalize: (g − x̂ (x̂·g)) / ‖x‖, or g / eps where the norm was clamped."""
+    radial = (xn * g).sum(1, keepdim=True) * unclamped
+    return (g - xn * radial) / den
+
 
 class _WeightedSoftmaxXent(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, a: Tensor, c: Tensor, r: Tensor, w: Tensor | None, exclude_self: bool) -> Tensor:
-        u = a @ c.T
+    def forward(ctx, a: Tensor, c: Tensor, scale: float, r: Tensor, w: Tensor | None, k: Tensor | None,
+                exclude_self: bool, normalize: bool) -> Tensor:
+        if normalize:
+            a, a_den, a_ok = _normalize(a)
+            c, c_den, c_ok = _normalize(c)
+        u = torch.addmm(a.new_zeros(()), a, c.T, beta=0, alpha=scale)   # s · a cᵀ in one product
         if exclude_self:
             u.diagonal().fill_(torch.finfo(u.dtype).min)
-        linear = (w * u).sum(1) if w is not None else None
+        linear = None
+        if w is not None:
+            linear = (w * u).sum(1)
+            if k is not None:
+                linear = linear * k
         m = u.amax(1, keepdim=True)
         e = u.sub_(m).exp_()                                   # in place: u is not needed any more
         s = e.sum(1, keepdim=True)
         out = r * (s.log() + m).squeeze(1)
         if linear is not None:
             out = out - linear
-        ctx.save_for_backward(a, c, r, w, e, s)
+        ctx.scale, ctx.normalize = scale, normalize
+        saved = [a, c, r, w, k, e, s]
+        if normalize:
+            saved += [a_den, a_ok, c_den, c_ok]
+        ctx.save_for_backward(*saved)
         return out
 
     @staticmethod
     def backward(ctx, g: Tensor):
-        a, c, r, w, e, s = ctx.saved_tensors
-        grad_u = e * ((r * g).unsqueeze(1) / s)                # r_i σ_ij g_i
+        a, c, r, w, k, e, s, *norm = ctx.saved_tensors
+        gs = g * ctx.scale                                     # the temperature, folded into O(A) factors
+        grad_u = e * ((r * gs).unsqueeze(1) / s)               # s · r_i σ_ij g_i
         if w is not None:
-            grad_u.sub_(w * g.unsqueeze(1))                    # − W_ij g_i
+            grad_u.sub_(w * (gs if k is None else gs * k).unsqueeze(1))   # − s · W_ij g_i
         grad_a = grad_u @ c if ctx.needs_input_grad[0] else None
         grad_c = grad_u.T @ a if ctx.needs_input_grad[1] else None
-        return grad_a, grad_c, None, None, None
+        if ctx.normalize:
+            a_den, a_ok, c_den, c_ok = norm
+            grad_a = None if grad_a is None else _normalize_backward(grad_a, a, a_den, a_ok)
+            grad_c = None if grad_c is None else _normalize_backward(grad_c, c, c_den, c_ok)
+        return grad_a, grad_c, None, None, None, None, None, None
 
 
-def weighted_softmax_xent(a: Tensor, c: Tensor, r: Tensor, w: Tensor | None = None, *,
-                          exclude_self: bool = False) -> Tensor:
-    """Per-anchor ℓ (A,) = r_i lse_{k∈D(i)}(a_i·c_k) − Σ_j W_ij a_i·c_j (see the module docstring).
+def weighted_softmax_xent(a: Tensor, c: Tensor, r: Tensor, w: Tensor | None = None, k: Tensor | None = None, *,
+                          scale: float = 1.0, exclude_self: bool = False, normalize: bool = False) -> Tensor:
+    """Per-anchor ℓ (A,) = r_i lse_{m∈D(i)}(u_im) − k_i Σ_j w_ij u_ij, u = scale · â ĉᵀ (module docstring).
 
-    a (A, D), c (C, D) differentiable; r (A,), w (A, C) or None are treated as constants.
+    a (A, D), c (C, D) differentiable (raw if ``normalize``, else used as given); r (A,),
+    w (A, C), k (A,) are constants (detached; w=None: no linear term, k=None: k_i = 1).
     With ``exclude_self`` candidate i is anchor i (i < min(A, C)) and leaves the denominator
-    (W_ii must then be 0).
+    (w_ii must then be 0).
     """
     if a.dim() != 2 or c.dim() != 2 or a.shape[1] != c.shape[1]:
         raise ValueError(f"a (A, D) and c (C, D) must share D, got {tuple(a.shape)} and {tuple(c.shape)}")
@@ -63,6 +100,9 @@ def weighted_softmax_xent(a: Tensor, c: Tensor, r: Tensor, w: Tensor | None = No
         raise ValueError(f"r must have shape ({a.shape[0]},), got {tuple(r.shape)}")
     if w is not None and w.shape != (a.shape[0], c.shape[0]):
         raise ValueError(f"w must have shape ({a.shape[0]}, {c.shape[0]}), got {tuple(w.shape)}")
+    if k is not None and (w is None or k.shape != (a.shape[0],)):
+        raise ValueError(f"k needs w and shape ({a.shape[0]},), got {tuple(k.shape)}")
     if c.shape[0] == 0:
         raise ValueError("weighted_softmax_xent needs at least one candidate")
-    return _WeightedSoftmaxXent.apply(a, c, r.detach(), None if w is None else w.detach(), exclude_self)
+    detach = (lambda t: None if t is None else t.detach())
+    return _WeightedSoftmaxXent.apply(a, c, float(scale), r.detach(), detach(w), detach(k), exclude_self, normalize)

@@ -108,14 +108,15 @@ class MulSupConLoss(ContrastiveLoss):
         r = (a * count).sum(1)                                   # Σ_j W_ij
         has_denominator = cz.shape[0] > (1 if port else 0)
         valid = (r > 0) & has_denominator
-        anchor = zn / self.temperature
-        linear = (anchor * (a @ (cy.T @ cz))).sum(1)             # Σ_j W_ij u_ij incl. the self column
+        linear = (zn * (a @ (cy.T @ cz))).sum(1)                 # τ Σ_j W_ij u_ij incl. the self column
         if port:
-            linear = linear - (a * y).sum(1) * (anchor * zn).sum(1)
+            linear = linear - (a * y).sum(1) * (zn * zn).sum(1)
+        linear = linear / self.temperature
         vf = valid.to(zn.dtype)
         if has_denominator:
-            loss = (weighted_softmax_xent(anchor, cz, r * vf, exclude_self=port) - linear) * vf
+            lse = weighted_softmax_xent(zn, cz, r * vf, scale=1.0 / self.temperature, exclude_self=port)
+            loss = (lse - linear) * vf
         else:                                                    # B = 1, no candidate: connected zero
-            loss = anchor.sum(1) * 0.0
+            loss = zn.sum(1) * 0.0
         counted = vf if self.empty_anchors == "skip" else torch.ones_like(vf)
         return loss.sum() / (unit * counted).sum().clamp_min(1.0)

@@ -8,8 +8,8 @@ NaN); prototypes of labels absent from the batch only appear in denominators.
 
 Fast path (``decoupled=False``): with W = Y ⊘ |Y| the per-anchor loss is
 ℓ_i = r_i·logsumexp_l(u_il) − Σ_l W_il u_il (r_i = 1 for labelled anchors, 0 otherwise),
-computed by :func:`~mlcl_lab.losses.fused.weighted_softmax_xent` (one (B, L) buffer, no
-masking since every prototype is a candidate). ``pair_terms`` (the generic engine form)
+computed by :func:`~mlcl_lab.losses.fused.weighted_softmax_xent` (normalisation, temperature
+and softmax fused: one (B, L) buffer, no masking since every prototype is a candidate). ``pair_terms`` (the generic engine form)
 stays the definition used by the gradient analysis and ``decoupled=True``; the tests check
 both paths agree. Example::
 
@@ -18,7 +18,6 @@ both paths agree. Example::
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from ._engine import PairTerms, make_terms
@@ -51,12 +50,11 @@ class ProtoLoss(ContrastiveLoss):
         self._check(z, y, prototypes, ref_z, ref_y)
         dt = compute_dtype(z)
         with torch.autocast(device_type=z.device.type, enabled=False):
-            zn = F.normalize(z.to(dt), dim=-1)
-            pn = F.normalize(prototypes.to(dt), dim=-1)
             yf = y.to(dt)
             n_labels = yf.sum(1)
             valid = (n_labels > 0).to(dt)                       # anchors with ≥ 1 positive
-            w = yf / n_labels.clamp_min(1).unsqueeze(1)          # W = Y ⊘ |Y| (0 rows stay 0)
-            loss = weighted_softmax_xent(zn / self.temperature, pn, valid, w)
+            inv_n = 1.0 / n_labels.clamp_min(1)                  # W = Y ⊘ |Y| (0 rows stay 0)
+            loss = weighted_softmax_xent(z.to(dt), prototypes.to(dt), valid, yf, inv_n,
+                                         scale=1.0 / self.temperature, normalize=True)
             divisor = valid.sum() if self.empty_anchors == "skip" else n_labels.new_tensor(float(len(yf)))
             return loss.sum() / divisor.clamp_min(1.0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from mlcl_lab.losses import get_loss
 from mlcl_lab.losses._module import ContrastiveLoss
@@ -133,22 +134,39 @@ def test_decoupled_uses_the_engine_form():
 
 @pytest.mark.parametrize("exclude_self", [False, True])
 @pytest.mark.parametrize("with_w", [False, True])
-def test_fused_primitive_gradcheck_and_value(exclude_self, with_w):
+@pytest.mark.parametrize("normalize", [False, True])
+def test_fused_primitive_gradcheck_and_value(exclude_self, with_w, normalize):
     g = torch.Generator().manual_seed(14)
     a = torch.randn(6, 3, generator=g, dtype=torch.float64, requires_grad=True)
     c = torch.randn(8, 3, generator=g, dtype=torch.float64, requires_grad=True)
     r = torch.rand(6, generator=g, dtype=torch.float64)
     w = torch.rand(6, 8, generator=g, dtype=torch.float64) if with_w else None
+    k = torch.rand(6, generator=g, dtype=torch.float64) if with_w else None
     if w is not None and exclude_self:
         w.diagonal().zero_()
-    u = a @ c.T
-    if exclude_self:
-        u = u.masked_fill(torch.eye(6, 8, dtype=torch.bool), float("-inf"))
-    expected = r * torch.logsumexp(u, 1) - ((w * (a @ c.T)).sum(1) if w is not None else 0)
-    got = weighted_softmax_xent(a, c, r, w, exclude_self=exclude_self)
+    an, cn = (F.normalize(a, dim=-1), F.normalize(c, dim=-1)) if normalize else (a, c)
+    u = an @ cn.T / 0.3
+    lse_in = u.masked_fill(torch.eye(6, 8, dtype=torch.bool), float("-inf")) if exclude_self else u
+    expected = r * torch.logsumexp(lse_in, 1) - ((w * u).sum(1) * k if w is not None else 0)
+    kw = {"scale": 1 / 0.3, "exclude_self": exclude_self, "normalize": normalize}
+    got = weighted_softmax_xent(a, c, r, w, k, **kw)
     torch.testing.assert_close(got, expected, rtol=1e-12, atol=1e-12)
-    assert torch.autograd.gradcheck(lambda x, y: weighted_softmax_xent(x, y, r, w, exclude_self=exclude_self),
-                                    (a, c))
+    for x, y in zip(torch.autograd.grad(got.sum(), [a, c]), torch.autograd.grad(expected.sum(), [a, c])):
+        torch.testing.assert_close(x, y, rtol=1e-10, atol=1e-12)
+    assert torch.autograd.gradcheck(lambda x, y: weighted_softmax_xent(x, y, r, w, k, **kw), (a, c))
+
+
+def test_fused_normalisation_of_a_zero_vector_matches_f_normalize():
+    a = torch.zeros(3, 4, dtype=torch.float64)
+    a[1] = torch.tensor([1.0, -2.0, 0.5, 3.0], dtype=torch.float64)
+    a.requires_grad_(True)
+    c = torch.randn(5, 4, dtype=torch.float64, requires_grad=True)
+    r = torch.ones(3, dtype=torch.float64)
+    got = weighted_softmax_xent(a, c, r, normalize=True).sum()
+    ref = torch.logsumexp(F.normalize(a, dim=-1) @ F.normalize(c, dim=-1).T, 1).sum()
+    torch.testing.assert_close(got, ref)
+    for x, y in zip(torch.autograd.grad(got, [a, c]), torch.autograd.grad(ref, [a, c])):
+        torch.testing.assert_close(x, y)
 
 
 def test_fused_primitive_shape_errors():
@@ -159,5 +177,7 @@ def test_fused_primitive_shape_errors():
         weighted_softmax_xent(a, c, torch.zeros(4))
     with pytest.raises(ValueError, match="w must have shape"):
         weighted_softmax_xent(a, c, torch.zeros(3), torch.zeros(3, 3))
+    with pytest.raises(ValueError, match="k needs w"):
+        weighted_softmax_xent(a, c, torch.zeros(3), None, torch.zeros(3))
     with pytest.raises(ValueError, match="at least one candidate"):
         weighted_softmax_xent(a, torch.zeros(0, 2), torch.zeros(3))
