@@ -15,7 +15,9 @@ cell); CPU: process CPU time at ``--threads`` threads (default 1, robust to othe
 a shared machine); CUDA: wall time between synchronisations after one warm-up call.
 Peak memory of the first call: CUDA ``max_memory_allocated``; CPU growth of the peak RSS.
 Authors' configurations whose largest tensor exceeds ``--mem-cap-gb`` are reported as
-skipped. ``speed-up`` = reference time / our time (> 1: ours is faster).
+skipped. ``speed-up`` = reference time / our time (> 1: ours is faster); ours is called as in
+training (``validate=True``: shape, binary-label and finite-value checks); the ``no-check``
+columns time ``validate=False`` to show what the input checks cost.
 
     python benchmarks/bench_losses.py --quick                   # a few seconds (tests)
     python benchmarks/bench_losses.py --json results.json       # B 256/1024/4096 × L 20/80/200/1000
@@ -287,8 +289,10 @@ def measure(fn: Fn, z, y, p, device: torch.device, repeats: int, budget_s: float
     return statistics.median(times), peak, len(times)
 
 
-def ours_fn(name: str, tau: float = 0.1) -> Fn:
-    loss = get_loss(name, temperature=tau) if name in CONTRASTIVE else get_loss(name)
+def ours_fn(name: str, tau: float = 0.1, validate: bool = True) -> Fn:
+    """Our loss called as in training (validated inputs by default; ``validate=False`` times the loss alone)."""
+    hyper = {"temperature": tau} if name in CONTRASTIVE else {}
+    loss = get_loss(name, validate=validate, **hyper)
     if name in SUPERVISED:
         return lambda z, y, p: loss(z @ p.T, y)               # logits from a linear head
     if name in PROTO:
@@ -348,6 +352,8 @@ def bench_cell(name: str, b: int, n_lab: int, device: torch.device, args, mem: P
     row: dict = {"device": device.type, "loss": name, "B": b, "L": n_lab}
     t, m, k = measure(ours_fn(name), z, y, p, device, args.repeats, args.budget_s, mem)
     row.update(ours_ms=t * 1e3, ours_mib=m / 2**20, ours_calls=k)
+    tn, _, _ = measure(ours_fn(name, validate=False), z, y, p, device, args.repeats, args.budget_s, mem)
+    row["ours_novalidate_ms"] = tn * 1e3                 # the share of the input checks (validate=True)
     if name in AUTHORS:
         need = authors_bytes(name, b, n_lab, 4)
         if need > args.mem_cap_gb * 2**30:
@@ -370,10 +376,13 @@ def format_row(r: dict) -> str:
             else f"{'skipped':>10} {'':>9}" if "authors_skipped" in r else f"{'-':>10} {'':>9}")
     pml = (f"{r['single_label_ours_ms']:9.2f} {r['pml_ms']:9.2f} {r['speedup_vs_pml']:7.2f}x" if "pml_ms" in r
            else f"{'-':>9} {'-':>9} {'':>8}")
-    return f"{r['loss']:<11}{r['B']:>6}{r['L']:>6} | {r['ours_ms']:9.2f} | {auth} | {pml}"
+    novalid = (f" {r['authors_ms'] / r['ours_novalidate_ms']:7.2f}x" if "authors_ms" in r else f" {'':>8}")
+    return (f"{r['loss']:<11}{r['B']:>6}{r['L']:>6} | {r['ours_ms']:9.2f} {r['ours_novalidate_ms']:9.2f} | "
+            f"{auth}{novalid} | {pml}")
 
 
-HEADER = (f"{'loss':<11}{'B':>6}{'L':>6} | {'ours ms':>9} | {'authors ms':>10} {'speed-up':>9} | "
+HEADER = (f"{'loss':<11}{'B':>6}{'L':>6} | {'ours ms':>9} {'no-check':>9} | {'authors ms':>10} {'speed-up':>9}"
+          f" {'no-check':>8} | "
           f"{'1-lab ms':>9} {'PML ms':>9} {'speed-up':>8}")
 
 

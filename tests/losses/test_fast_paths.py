@@ -50,7 +50,10 @@ def test_proto_fast_equals_engine(policy, unlabeled, tau):
 @pytest.mark.parametrize("policy", ["skip", "include"])
 @pytest.mark.parametrize("unlabeled", [False, True])
 @pytest.mark.parametrize("ref", [False, True])
-def test_mulsupcon_fast_equals_engine(variant, with_weight, policy, unlabeled, ref):
+@pytest.mark.parametrize("path", ["explicit", "closed"])
+def test_mulsupcon_fast_equals_engine(variant, with_weight, policy, unlabeled, ref, path, monkeypatch):
+    if path == "closed":                                      # force the large-batch path at tiny sizes
+        monkeypatch.setattr("mlcl_lab.losses.mulsupcon.EXPLICIT_W_MAX", 0)
     z, y, _ = make_batch(10, 6, seed=6, unlabeled=unlabeled)
     y[:, 4] = 0
     y[3, 4] = 1                                               # a label carried by one sample only
@@ -63,9 +66,11 @@ def test_mulsupcon_fast_equals_engine(variant, with_weight, policy, unlabeled, r
     _assert_same(loss, (z, y), [z, rz], **kw)
 
 
-@pytest.mark.parametrize("name", ["proto", "mulsupcon"])
-def test_degenerate_batches_match_engine(name):
+@pytest.mark.parametrize("name,path", [("proto", "fused"), ("mulsupcon", "explicit"), ("mulsupcon", "closed")])
+def test_degenerate_batches_match_engine(name, path, monkeypatch):
     """B = 1, all samples unlabelled, every sample its own label, every pair positive."""
+    if path == "closed":
+        monkeypatch.setattr("mlcl_lab.losses.mulsupcon.EXPLICIT_W_MAX", 0)
     _, _, p = make_batch(4, 4, seed=8)
     cases = [torch.tensor([[1.0, 0, 1, 0]], dtype=torch.float64),
              torch.zeros(4, 4, dtype=torch.float64),
@@ -93,9 +98,12 @@ def test_mulsupcon_original_queue_and_with_weight_match_loops():
         torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-10)
 
 
-def test_mulsupcon_rare_label_float32_has_no_eps_cancellation():
+@pytest.mark.parametrize("path", ["explicit", "closed"])
+def test_mulsupcon_rare_label_float32_has_no_eps_cancellation(path, monkeypatch):
     """A label carried by the anchor alone has 1/(0 + EPS) = 1e8 in the authors' weights; the
     closed form drops it (its sub-anchor has no positive) so float32 stays accurate."""
+    if path == "closed":
+        monkeypatch.setattr("mlcl_lab.losses.mulsupcon.EXPLICIT_W_MAX", 0)
     z, y, _ = make_batch(12, 6, seed=11)
     y[:, 5] = 0
     y[2, 5] = 1
@@ -181,3 +189,28 @@ def test_fused_primitive_shape_errors():
         weighted_softmax_xent(a, c, torch.zeros(3), None, torch.zeros(3))
     with pytest.raises(ValueError, match="at least one candidate"):
         weighted_softmax_xent(a, torch.zeros(0, 2), torch.zeros(3))
+
+
+@pytest.mark.parametrize("port", [False, True])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("ref", [False, True])
+def test_mulsupcon_dense_and_pair_label_sums_agree(port, weighted, ref):
+    """The CUDA path (dense products) equals the CPU path (pairs), gradients included."""
+    from mlcl_lab.losses.mulsupcon import dense_label_sums, pair_label_sums
+    z, y, _ = make_batch(9, 7, seed=15, unlabeled=True)
+    y[:, 6] = 0
+    y[2, 6] = 1
+    rz, ry, _ = make_batch(4, 7, seed=16, unlabeled=True)
+    zn = F.normalize(z, dim=-1).requires_grad_(True)
+    rn = F.normalize(rz, dim=-1).requires_grad_(True)
+    cz, cy = (torch.cat([zn, rn]), torch.cat([y, ry])) if ref else (zn, y)
+    scale = 1.0 / y.sum(1).clamp_min(1) if weighted else None
+    out_d = dense_label_sums(zn, y, cz, cy, port, scale)
+    out_p = pair_label_sums(zn, y, cz, cy, port, scale)
+    for d, p in zip(out_d, out_p):
+        torch.testing.assert_close(d, p, rtol=1e-10, atol=1e-12)
+    inputs = [zn, rn] if ref else [zn]
+    gd = torch.autograd.grad(out_d[1].sum(), inputs)
+    gp = torch.autograd.grad(out_p[1].sum(), inputs)
+    for d, p in zip(gd, gp):
+        torch.testing.assert_close(d, p, rtol=1e-10, atol=1e-12)
