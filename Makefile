@@ -16,10 +16,16 @@ PYTEST_ARGS ?=
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+# JupyterLab opens notebooks/*.py as notebooks through this setting; a wheel install puts it
+# there itself (setup.py data_files), an editable install does not, hence the copy.
+LABCONFIG := jupyter-config/labconfig/default_setting_overrides.d/mlcl-lab.json
+
+$(STAMP): pyproject.toml setup.py $(LABCONFIG)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet "$(TORCH_SPEC)"
 	$(PY) -m pip install --quiet -e ".[test]"
+	mkdir -p $(VENV)/etc/jupyter/labconfig/default_setting_overrides.d
+	cp $(LABCONFIG) $(VENV)/etc/jupyter/labconfig/default_setting_overrides.d/
 	$(PY) -m ipykernel install --sys-prefix --name mlcl-lab --display-name "Python (mlcl-lab)" >/dev/null
 	touch $(STAMP)
 

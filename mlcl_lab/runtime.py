@@ -6,11 +6,14 @@ One home for both, used by training, UMAP, the grid runner and the CLI.
 from __future__ import annotations
 
 import platform
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import torch
 
-__all__ = ["VALID_DEVICES", "environment_info", "resolve_device"]
+__all__ = ["VALID_DEVICES", "PhaseTimer", "environment_info", "resolve_device"]
 
 VALID_DEVICES = ("auto", "cpu", "cuda", "cuda:<index>")
 
@@ -57,3 +60,32 @@ def environment_info(device: torch.device) -> dict[str, str]:
     if device.type == "cuda":
         info["gpu"] = torch.cuda.get_device_name(device)
     return info
+
+
+class PhaseTimer:
+    """Seconds per named phase of a run (``RunResult.timings`` style), measured with
+    ``time.perf_counter``; a phase timed twice adds up.
+
+    Created at the end of a notebook's imports, it records ``kernel_start_imports``: the
+    seconds since the kernel process started (psutil, a dependency of ipykernel).
+
+    Example:
+        >>> timer = PhaseTimer()
+        >>> with timer.phase("data_load"):
+        ...     pass
+        >>> sorted(timer.seconds)
+        ['data_load', 'kernel_start_imports']
+    """
+
+    def __init__(self) -> None:
+        import psutil
+
+        self.seconds: dict[str, float] = {"kernel_start_imports": max(0.0, time.time() - psutil.Process().create_time())}
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start

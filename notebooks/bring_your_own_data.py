@@ -27,12 +27,12 @@ out_dir = "runs/bring_your_own_data"
 demo_samples = 600         # size of the demo file
 
 # %%
-import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
-from mlcl_lab.data import available_datasets, dataset_statistics, load_dataset
+
+from mlcl_lab.data import dataset_statistics, load_dataset
 from mlcl_lab.train import ProbeConfig, TrainConfig, run_study
 from mlcl_lab.viz import save_figure
 

@@ -27,11 +27,11 @@ sample_index = 0         # test sample whose nearest neighbours are listed
 n_neighbours = 8
 
 # %%
-import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
+
 from mlcl_lab.data import dataset_statistics, load_dataset
 from mlcl_lab.train import ProbeConfig, TrainConfig, prepare_inputs, resolve_device
 from mlcl_lab.viz import save_figure
@@ -67,14 +67,14 @@ from mlcl_lab.explore import embed_split
 
 features, labels = embed_split(runs[focus_loss].model, data, "test")
 if run_umap:
-    from mlcl_lab.viz import plot_umap, umap_embed
+    from mlcl_lab.viz import UmapColoring, plot_umap, umap_embed
 
     xy = umap_embed(features, seed=seed)
     fig, axes = plt.subplots(1, 3, figsize=(18, 5))
-    plot_umap(xy, labels, color_by="label", label=umap_label, label_names=ds.label_names, ax=axes[0],
+    plot_umap(xy, labels, UmapColoring(by="label", label=umap_label, label_names=ds.label_names), ax=axes[0],
               title=f"{focus_loss}: label {ds.label_names[umap_label]}")
-    plot_umap(xy, labels, color_by="cardinality", ax=axes[1], title=f"{focus_loss}: labels per sample")
-    plot_umap(xy, labels, color_by="head_tail", ax=axes[2], title=f"{focus_loss}: head vs tail labels")
+    plot_umap(xy, labels, UmapColoring(by="cardinality"), ax=axes[1], title=f"{focus_loss}: labels per sample")
+    plot_umap(xy, labels, UmapColoring(by="head_tail"), ax=axes[2], title=f"{focus_loss}: head vs tail labels")
     for ax in axes:
         ax.set_xlabel("UMAP 1 (a.u.)")
         ax.set_ylabel("UMAP 2 (a.u.)")

@@ -23,11 +23,11 @@ every = 1                # measure every `every` epochs
 max_eval = 512           # validation samples used for the measurements
 
 # %%
-import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
+
 from mlcl_lab.data import dataset_statistics, load_dataset
 from mlcl_lab.train import ProbeConfig, TrainConfig, prepare_inputs, resolve_device
 from mlcl_lab.viz import save_figure

@@ -26,6 +26,7 @@ interactive = True       # the ipywidgets playground; set False for batch runs (
 
 # %%
 import matplotlib.pyplot as plt
+
 from mlcl_lab.explore import PlaygroundSettings, analyse, train_steps
 from mlcl_lab.explore.plots_playground import plot_playground, plot_trajectory
 
@@ -40,6 +41,7 @@ settings = PlaygroundSettings(loss=loss, temperature=temperature, alpha=alpha, b
 # %%
 if interactive:
     from IPython.display import display
+
     from mlcl_lab.explore.widgets import Playground
 
     playground = Playground(settings, steps=train_steps_count)

@@ -20,13 +20,13 @@ fractions = [0.05, 0.1, 0.25, 0.5, 1.0]
 seeds = [0, 1, 2]
 
 # %%
-import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
+
 from mlcl_lab.data import dataset_statistics, load_dataset
-from mlcl_lab.train import ProbeConfig, TrainConfig, prepare_inputs, resolve_device
+from mlcl_lab.train import ProbeConfig, TrainConfig
 from mlcl_lab.viz import save_figure
 
 # %matplotlib inline

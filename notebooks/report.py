@@ -19,41 +19,43 @@ umap_seed = 0
 color_label = 0
 
 # %%
-from pathlib import Path
-
-import pandas as pd
 from IPython.display import Markdown, display
 
-from mlcl_lab.report.aggregate import MAIN_METRICS, best_marked_markdown, collect_geometry, collect_histories, collect_results, summary_table
-from mlcl_lab.report.embedding_figures import plot_centroid_heatmaps, plot_umap_panels, reference_embeddings
-from mlcl_lab.report.figures import plot_low_data, plot_metric_bars, plot_training_curves
 from mlcl_lab.report.findings import check_findings
 from mlcl_lab.report.grid import load_grid
-from mlcl_lab.report.report_outputs import frame_markdown, write_report_payload, write_table
+from mlcl_lab.report.runs import GridRuns, ReportFolder
+from mlcl_lab.report.tables import METRICS, best_marked_markdown, frame_markdown, summarise, write_report_payload, write_table
+from mlcl_lab.viz.embedding_figures import plot_centroid_heatmaps, plot_umap_panels
+from mlcl_lab.viz.study_figures import plot_low_data, plot_metric_bars, plot_training_curves
 
-out = Path(output_dir)
-grid = load_grid(grid_file)
-results, missing = collect_results(grid, grid_dir)
-print(f"grid {grid.name!r}: {len(results)} finished runs, {len(missing)} missing")
-for name in missing:
-    print("  missing:", name)
-write_report_payload(out, grid, results, missing)
+folder = ReportFolder(output_dir)
+runs = GridRuns(load_grid(grid_file), grid_dir)
+results = runs.results()
+skipped = runs.skipped()
+print(f"grid {runs.grid.name!r}: {len(runs.done())} done runs ({len(results)} loss x seed rows), {len(skipped)} left out")
+write_report_payload(folder, runs, results)
+display(Markdown(frame_markdown(skipped) if len(skipped) else "_every run of the grid is done_"))
 
 # %% [markdown]
-# ## 1. Main results (full training data, test set)
+# ## 1. Main results (largest training fraction, test set)
 #
 # Mean ± sample standard deviation over seeds; the best loss per dataset and column is in
-# bold (lowest Hamming loss, highest F1 and mAP).
+# bold (lowest Hamming loss, highest F1 and mAP). The grid's largest training fraction
+# (normally 1, the full training split) is shown.
 
 # %%
-full = results[results.train_fraction == 1.0]
-main = summary_table(full, MAIN_METRICS)
-write_table(main, out / "tables" / "main_results", markdown=best_marked_markdown(main, MAIN_METRICS))
-display(Markdown(best_marked_markdown(main, MAIN_METRICS)))
+main_fraction = max(runs.grid.train_fractions)
+print(f"training fraction {main_fraction:g}")
+full = results[results.train_fraction == main_fraction]
+main = summarise(full, METRICS, by=("dataset", "loss"))
+write_table(main, folder.table("main_results"), markdown=best_marked_markdown(main, METRICS))
+display(Markdown(best_marked_markdown(main, METRICS)))
 
 # %%
+bar_metrics = ("micro_f1", "macro_f1", "hamming_loss", "map_macro")
 for ds, part in full.groupby("dataset", sort=False):
-    display(plot_metric_bars(part, out / "figures" / f"metric_bars_{ds}", metrics=("micro_f1", "macro_f1", "hamming_loss", "map_macro"), title=ds))
+    display(plot_metric_bars(summarise(part, bar_metrics), folder.figure(f"metric_bars_{ds}"), metrics=bar_metrics,
+                             title=ds))
 
 # %% [markdown]
 # ## 2. Low-data regime
@@ -62,9 +64,9 @@ for ds, part in full.groupby("dataset", sort=False):
 
 # %%
 if results.train_fraction.nunique() > 1:
-    low = summary_table(results, ("macro_f1", "micro_f1"), by=("dataset", "train_fraction", "loss"))
-    write_table(low, out / "tables" / "low_data")
-    display(plot_low_data(results, out / "figures" / "low_data"))
+    low = summarise(results, ("macro_f1", "micro_f1"), by=("dataset", "train_fraction", "loss"))
+    write_table(low, folder.table("low_data"))
+    display(plot_low_data(low, folder.figure("low_data")))
 else:
     print("the grid has a single training fraction: no low-data figure")
 
@@ -73,37 +75,39 @@ else:
 #
 # Alignment and uniformity (Wang & Isola 2020; lower is better for both), Spearman
 # correlation between label Jaccard and cosine similarity, silhouette / Davies–Bouldin on
-# the frequent label sets (as in paper 2, Table 4) and kNN label precision.
+# the frequent label sets (as in paper 2, Table 4) and kNN label precision, as each run
+# recorded them.
 
 # %%
-geometry = collect_geometry(grid, grid_dir)
-geometry_full = geometry[geometry.train_fraction == 1.0] if not geometry.empty else geometry
+geometry = runs.geometry()
+geometry_full = geometry[geometry.train_fraction == main_fraction]
 geo_cols = tuple(c for c in geometry.columns if c not in ("dataset", "train_fraction", "loss", "kind", "seed"))
-representation = summary_table(geometry_full, geo_cols) if not geometry_full.empty else pd.DataFrame()
-write_table(representation, out / "tables" / "representation", markdown=best_marked_markdown(representation, geo_cols))
+representation = summarise(geometry_full, geo_cols, by=("dataset", "loss"))
+write_table(representation, folder.table("representation"), markdown=best_marked_markdown(representation, geo_cols))
 display(Markdown(best_marked_markdown(representation, geo_cols)))
 
 # %% [markdown]
 # ## 4. Embedding space: UMAP per loss and label-centroid geometry
 #
-# Same test points and same colouring in every panel (seed 0 run of each loss, full data).
+# Same test points and same colouring in every panel (first-seed run of each loss at the
+# largest training fraction); the centroid geometry is the one each run stored.
 
 # %%
-for ds in full.dataset.unique():
-    panels, labels, label_names = reference_embeddings(grid, grid_dir, ds)
-    fig, info = plot_umap_panels(panels, labels, label_names, out / "figures" / f"umap_{ds}",
-                                 color_label=color_label, backend=umap_backend, seed=umap_seed, title=ds)
+for ds in results.dataset.unique():
+    panels = runs.embedding_panels(ds)
+    fig, info = plot_umap_panels(panels, folder.figure(f"umap_{ds}"), color_label=color_label, backend=umap_backend,
+                                 seed=umap_seed)
     print(info)
     display(fig)
-    display(plot_centroid_heatmaps(panels, labels, label_names, out / "figures" / f"centroids_{ds}", title=ds))
+    display(plot_centroid_heatmaps(panels, folder.figure(f"centroids_{ds}")))
 
 # %% [markdown]
 # ## 5. Training curves
 
 # %%
-histories = collect_histories(grid, grid_dir)
+histories = runs.histories()
 for ds, part in histories.groupby("dataset", sort=False):
-    display(plot_training_curves(part, out / "figures" / f"training_curves_{ds}"))
+    display(plot_training_curves(part, folder.figure(f"training_curves_{ds}")))
 
 # %% [markdown]
 # ## 6. The paper's claims, checked on these runs
@@ -113,7 +117,7 @@ for ds, part in histories.groupby("dataset", sort=False):
 
 # %%
 findings = check_findings(results)
-write_table(findings, out / "tables" / "findings")
+write_table(findings, folder.table("findings"))
 display(Markdown(frame_markdown(findings)))
 
 # %% [markdown]

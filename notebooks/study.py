@@ -3,7 +3,7 @@
 #
 # This notebook trains an encoder with each requested loss, evaluates it with the study's
 # protocol and writes a run folder (`params.json`, `metrics.json`, `results.csv`,
-# `history.csv`, figures).
+# `history.csv`, embeddings, checkpoints, figures; see `mlcl_lab.report.runs`).
 #
 # * **Contrastive losses** (e.g. `base`, the Jaccard-weighted SupCon of Audibert et al.,
 #   arXiv 2412.00101) train encoder + projection head; a **linear probe** on the frozen
@@ -13,7 +13,8 @@
 #   keeping the epoch with the best validation micro-F1.
 #
 # All computation lives in the `mlcl_lab` package; this notebook only calls it, shows the
-# numbers and draws the figures. Papermill sets the parameters below.
+# numbers and draws the figures. Papermill sets the parameters below; their types, defaults
+# and meaning are declared once in `mlcl_lab.report.parameters.StudyParameters`.
 
 # %% tags=["parameters"]
 # Parameters (papermill overrides these)
@@ -37,27 +38,27 @@ make_umap = True
 output_dir = "."
 
 # %%
-from pathlib import Path
+from mlcl_lab.data import dataset_statistics
+from mlcl_lab.report.parameters import StudyParameters, load_study_dataset
+from mlcl_lab.report.runs import RunFolder, write_run
+from mlcl_lab.report.tables import summarise
+from mlcl_lab.runtime import PhaseTimer
+from mlcl_lab.train import run_study
+from mlcl_lab.viz.embedding_figures import EmbeddingPanels, plot_umap_panels
+from mlcl_lab.viz.study_figures import plot_metric_bars, plot_training_curves
 
-import pandas as pd
-
-from mlcl_lab.data import dataset_statistics, load_dataset
-from mlcl_lab.report import summarise, write_study_outputs
-from mlcl_lab.report.embedding_figures import plot_umap_panels
-from mlcl_lab.report.figures import plot_metric_bars, plot_training_curves
-from mlcl_lab.train import ProbeConfig, TrainConfig, environment_info, resolve_device, run_study
-
-out = Path(output_dir)
-out.mkdir(parents=True, exist_ok=True)
-config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, temperature=temperature, loss_options=loss_options,
-                     queue_size=queue_size, device=device, probe=ProbeConfig(epochs=probe_epochs))
+timer = PhaseTimer()
+params = StudyParameters.from_namespace(globals())  # the cell above, checked (names, types, ranges)
+config = params.train_config()
+run_folder = RunFolder(params.output_dir)
 
 # %% [markdown]
 # ## The dataset
 
 # %%
-ds = load_dataset(dataset)
-pd.Series(dataset_statistics(ds), name=ds.name).to_frame()
+with timer.phase("data_load"):
+    ds = load_study_dataset(params.dataset)
+dataset_statistics(ds)
 
 # %% [markdown]
 # ## Training and evaluation
@@ -65,18 +66,8 @@ pd.Series(dataset_statistics(ds), name=ds.name).to_frame()
 # One run per loss and seed, on one seeded, label-stratified train/validation/test split.
 
 # %%
-study = run_study(ds, losses, seeds, config, split_seed=split_seed, train_fraction=train_fraction)
-params = {
-    "notebook": {"dataset": dataset, "losses": losses, "seeds": seeds, "epochs": epochs, "batch_size": batch_size,
-                 "probe_epochs": probe_epochs, "lr": lr, "temperature": temperature,
-                 "loss_options": loss_options, "queue_size": queue_size, "train_fraction": train_fraction, "split_seed": split_seed,
-                 "device": device, "umap_backend": umap_backend, "color_label": color_label, "make_figures": make_figures,
-                 "make_umap": make_umap},
-    "train_config": config.to_dict(),
-    "environment": environment_info(resolve_device(device)),
-}
-extra = {"dataset_statistics": dataset_statistics(ds), "label_names": list(ds.label_names)}
-paths = write_study_outputs(study, out, params, config=config, extra_metrics=extra)
+study = run_study(ds, params.losses, params.seeds, config, split_seed=params.split_seed,
+                  train_fraction=params.train_fraction)
 study.results
 
 # %% [markdown]
@@ -89,23 +80,36 @@ summarise(study.results)
 # ## Figures
 
 # %%
-fig = plot_training_curves(study.histories, out / "training_curves") if make_figures else None
+fig = plot_training_curves(study.histories, run_folder.figure("training_curves")) if params.make_figures else None
 fig
 
 # %%
-fig = plot_metric_bars(study.results, out / "metric_bars") if make_figures else None
+fig = plot_metric_bars(summarise(study.results), run_folder.figure("metric_bars")) if params.make_figures else None
 fig
 
 # %%
-if make_umap and make_figures:
-    first_seed = {run.loss: run.test_features for run in study.runs if run.seed == seeds[0]}
-    fig, umap_info = plot_umap_panels(first_seed, study.test_labels, study.label_names, out / "umap_test",
-                                      color_label=color_label, backend=umap_backend, seed=split_seed, title=ds.name)
+if params.make_umap and params.make_figures:
+    panels = EmbeddingPanels(labels=study.test_labels, label_names=study.label_names, title=ds.name,
+                             features={run.loss: run.test_features for run in study.runs if run.seed == params.seeds[0]})
+    with timer.phase("umap"):
+        fig, umap_info = plot_umap_panels(panels, run_folder.figure("umap_test"), color_label=params.color_label,
+                                          backend=params.umap_backend, seed=params.split_seed)
     print("\n".join(umap_info))
 else:
     fig = None
     print("UMAP skipped (make_umap or make_figures is False)")
 fig
+
+# %% [markdown]
+# ## The run folder
+#
+# Every file of the run folder (metrics, tables, embeddings, checkpoints, and last
+# `params.json` with the parameters, train config, environment and timings) is written by
+# one call; `mlcl_lab.report.runs` documents each file.
+
+# %%
+write_run(run_folder.path, study, params, config=config, dataset=ds, timings=timer.seconds)
+sorted(str(p.relative_to(run_folder.path)) for p in run_folder.path.rglob("*") if p.is_file())
 
 # %% [markdown]
 # ## What to look at

@@ -1,6 +1,7 @@
 import pytest
 
-from mlcl_lab.cli import main
+from mlcl_lab.cli import build_parser, main
+from mlcl_lab.report.parameters import StudyParameters, parameter_names
 
 
 def test_losses_lists_names(capsys):
@@ -14,6 +15,17 @@ def test_datasets_lists_yeast(capsys):
     assert "yeast" in capsys.readouterr().out
 
 
+def test_study_flags_are_the_study_parameters():
+    """One flag per StudyParameters field (the run folder is chosen by the runner), same defaults."""
+    args = build_parser().parse_args(["study"])
+    names = [n for n in parameter_names() if n != "output_dir"]
+    assert {n: getattr(args, n) for n in names} == {n: v for n, v in StudyParameters().to_dict().items() if n in names}
+    args = build_parser().parse_args(["study", "--lr", "0.01", "--seeds", "3", "4", "--no-make-umap",
+                                      "--loss-options", '{"reg": {"alpha": 0.5}}'])
+    assert args.lr == 0.01 and args.seeds == [3, 4] and args.make_umap is False
+    assert args.loss_options == {"reg": {"alpha": 0.5}}
+
+
 @pytest.mark.parametrize("argv, message", [
     (["study", "--dataset", "nope"], "valid datasets"),
     (["study", "--losses", "nope"], "valid losses"),
@@ -25,6 +37,40 @@ def test_datasets_lists_yeast(capsys):
 def test_bad_names_are_rejected_before_anything_runs(argv, message, tmp_path):
     with pytest.raises((SystemExit, ValueError), match=message):
         main(argv + ["--out", str(tmp_path)])
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["report", "--jobs", "0"], "--jobs: must be an integer >= 1, got 0"),
+    (["report", "--jobs", "-1"], "--jobs: must be an integer >= 1, got -1"),
+    (["report", "--jobs", "two"], "--jobs: must be an integer >= 1, got 'two'"),
+    (["report", "--device", "tpu"], "--device: unknown device 'tpu'"),
+    (["study", "--epochs", "0"], "--epochs: parameter 'epochs' must be >= 1, got 0"),
+    (["study", "--epochs", "1.5"], "--epochs: parameter 'epochs': cannot read '1.5' as an integer"),
+    (["study", "--batch-size", "-3"], "'batch_size' must be >= 1"),
+    (["study", "--lr", "nan"], "'lr' must be finite"),
+    (["study", "--lr", "0"], "'lr' must be > 0"),
+    (["study", "--temperature", "inf"], "'temperature' must be finite"),
+    (["study", "--train-fraction", "1.5"], "'train_fraction' must be > 0 and <= 1"),
+    (["study", "--seeds", "-1"], "'seeds' must be >= 0"),
+    (["study", "--queue-size", "-1"], "'queue_size' must be >= 0"),
+    (["study", "--loss-options", "{bad"], "cannot read '{bad' as a mapping"),
+    (["study", "--loss-options", '{"reg": 1}'], "'loss_options' must be a mapping"),
+])
+def test_numeric_options_are_validated(argv, message, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv + ["--out", str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_grid_with_a_typo_stops_before_running(tmp_path):
+    grid = tmp_path / "g.yaml"
+    grid.write_text("datasets: [yeast]\nlosses: [bce]\nseeds: [0]\nparameters:\n  temprature: 0.5\n")
+    with pytest.raises(SystemExit, match=r"g.yaml, line 5, column 3: .*unknown parameter\(s\) \['temprature'\]"):
+        main(["report", "--grid", str(grid), "--out", str(tmp_path / "runs")])
+    assert not (tmp_path / "runs").exists()
 
 
 def test_a_grid_with_a_dataset_that_is_not_installed_stops_before_running(monkeypatch, tmp_path):
@@ -40,7 +86,7 @@ def test_a_grid_with_a_dataset_that_is_not_installed_stops_before_running(monkey
 
 
 def test_full_flag_runs_the_full_grid(monkeypatch, tmp_path):
-    import mlcl_lab.report.grid_report as grid_report
+    import mlcl_lab.report.pipeline as pipeline
 
     seen = {}
 
@@ -48,8 +94,8 @@ def test_full_flag_runs_the_full_grid(monkeypatch, tmp_path):
         seen["grid"] = grid
         raise SystemExit(0)
 
-    monkeypatch.setattr(grid_report, "run_grid_report", fake_run)
-    monkeypatch.setattr("mlcl_lab.cli._validate_names", lambda params: None)
+    monkeypatch.setattr(pipeline, "run_grid_report", fake_run)
+    monkeypatch.setattr("mlcl_lab.report.parameters.check_study_names", lambda *args: None)
     with pytest.raises(SystemExit):
         main(["report", "--full", "--out", str(tmp_path)])
-    assert seen["grid"] == "full"
+    assert seen["grid"].name == "full"

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..resources import builtin_data_dir
+
 _FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 
 
@@ -26,12 +28,13 @@ class DataIntegrityError(ValueError):
 def data_dir() -> Path:
     """Folder holding the built-in data files.
 
-    ``$MLCL_LAB_DATA_DIR`` when set, otherwise ``<repo>/data`` next to the package.
+    ``$MLCL_LAB_DATA_DIR`` when set, otherwise the wheel's copy or the clone's ``data/``
+    (:func:`mlcl_lab.resources.builtin_data_dir`).
     """
     env = os.environ.get("MLCL_LAB_DATA_DIR")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2] / "data"
+    return builtin_data_dir()
 
 
 def sha256_file(path: str | os.PathLike) -> str:

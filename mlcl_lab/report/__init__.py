@@ -1,12 +1,19 @@
-"""Reports: run folders, papermill execution, study outputs and figures."""
+"""Reports: grids of study runs, their run folders, execution and tables.
 
-from .notebooks import NotebookOutcome, default_kernel, execute_notebook, notebooks_dir
-from .run_folder import new_run_folder, to_jsonable, write_json
-from .study_outputs import METRIC_COLUMNS, metrics_payload, summarise, write_study_outputs
-from .study_report import DEFAULT_LOSSES, StudyParameters, run_study_report
+Modules, by responsibility (``report`` uses ``train``, ``metrics`` and ``viz``; nothing
+there imports ``report``):
 
-__all__ = [
-    "NotebookOutcome", "default_kernel", "execute_notebook", "notebooks_dir", "new_run_folder", "to_jsonable",
-    "write_json", "METRIC_COLUMNS", "metrics_payload", "summarise", "write_study_outputs", "DEFAULT_LOSSES",
-    "StudyParameters", "run_study_report",
-]
+* :mod:`~mlcl_lab.report.parameters` — the study parameters, declared once;
+* :mod:`~mlcl_lab.report.grid` — grid files, parsed and validated once, expanded into runs;
+* :mod:`~mlcl_lab.report.runs` — the run-folder contract (names, ``write_run``) and the
+  one reader over a grid's runs (:class:`~mlcl_lab.report.runs.GridRuns`);
+* :mod:`~mlcl_lab.report.execute` — papermill, launched one way; ``execute_task``;
+* :mod:`~mlcl_lab.report.executors` — where tasks run (``local``: a pool on this machine);
+* :mod:`~mlcl_lab.report.runner` — resumable grid execution;
+* :mod:`~mlcl_lab.report.tables` — mean ± std, Markdown and CSV tables;
+* :mod:`~mlcl_lab.report.findings` — the paper's claims checked on a grid's results;
+* :mod:`~mlcl_lab.report.pipeline` — ``mlcl-lab report`` and ``mlcl-lab study``.
+
+This package module imports nothing, so ``import mlcl_lab.report.runs`` (the study
+notebook) does not load the execution machinery.
+"""

@@ -16,7 +16,16 @@ from typing import Any
 
 import yaml
 
-__all__ = ["GridSpec", "RunSpec", "load_grid", "default_grid_path", "expand_grid", "params_hash", "GRID_KEYS"]
+from ..resources import grid_file
+from .parameters import (
+    ParameterError,
+    check_parameters,
+    check_value,
+    grid_parameter_names,
+)
+
+__all__ = ["GridSpec", "RunSpec", "GridError", "load_grid", "default_grid_path", "resolve_grid", "expand_grid",
+           "params_hash", "GRID_KEYS"]
 
 GRID_KEYS = ("name", "notebook", "datasets", "losses", "seeds", "train_fractions", "parameters", "description")
 #: Parameters that do not change what a run computes, left out of its identity hash.
@@ -35,6 +44,14 @@ class GridSpec:
     parameters: dict[str, Any] = field(default_factory=dict)
     notebook: str = "study.py"
     description: str = ""
+    source: str = ""      # the grid file it was read from
+
+    @property
+    def path(self) -> Path:
+        """The grid file (a GridSpec built in code has none)."""
+        if not self.source:
+            raise ValueError(f"grid {self.name!r} was not read from a file; write it to a YAML file first")
+        return Path(self.source)
 
 
 @dataclass(frozen=True)
@@ -47,56 +64,134 @@ class RunSpec:
 
 
 def default_grid_path(kind: str = "default") -> Path:
-    """The grid files shipped with the package: ``default`` (CPU, minutes) and ``full``."""
-    path = Path(__file__).resolve().parents[1] / "resources" / f"grid_{kind}.yaml"
-    if not path.is_file():
-        available = sorted(p.stem.removeprefix("grid_") for p in path.parent.glob("grid_*.yaml"))
-        raise ValueError(f"unknown shipped grid {kind!r}; available: {', '.join(available)}")
-    return path
+    """The grid files shipped with the package: ``default`` (CPU, minutes), ``cpu`` and ``full``."""
+    return grid_file(kind)
 
 
-def _as_tuple(value: Any, key: str, kind: type) -> tuple:
+def resolve_grid(grid: str | Path) -> Path:
+    """A shipped grid name (``default``, ``cpu``, ``full``) or a path to a grid YAML file."""
+    path = Path(grid)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        if not path.is_file():
+            raise FileNotFoundError(f"grid file {path} does not exist")
+        return path
+    return default_grid_path(str(grid))
+
+
+class GridError(ValueError):
+    """A grid file that cannot be used; the message names the file (and line, column)."""
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """Safe YAML loading that refuses a key given twice in one mapping (the last would win)."""
+
+
+def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: dict[Any, yaml.Node] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                "while reading a mapping", node.start_mark, f"found the key {key!r} twice", key_node.start_mark)
+        seen[key] = key_node
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
+
+
+def _where(path: Path, node: yaml.Node | None) -> str:
+    if node is None:
+        return str(path)
+    return f"{path}, line {node.start_mark.line + 1}, column {node.start_mark.column + 1}"
+
+
+def _key_node(root: yaml.Node | None, *keys: str) -> yaml.Node | None:
+    """The YAML node of ``root[keys[0]][keys[1]]...`` (the key's node for the last one)."""
+    node = root
+    for depth, key in enumerate(keys):
+        if not isinstance(node, yaml.MappingNode):
+            return None
+        match = next(((k, v) for k, v in node.value if getattr(k, "value", None) == key), None)
+        if match is None:
+            return None
+        node = match[0] if depth == len(keys) - 1 else match[1]
+    return node
+
+
+def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise GridError(f"grid file {path} is not UTF-8 text (byte {error.start})") from None
+    try:
+        raw = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown place"
+        problem = " ".join(p for p in (error.context, error.problem) if p)
+        raise GridError(f"grid file {path}, {place}: invalid YAML: {problem}") from None
+    except yaml.YAMLError as error:
+        raise GridError(f"grid file {path}: invalid YAML: {error}") from None
+    return raw, root
+
+
+def _axis(raw: dict, root: yaml.Node | None, path: Path, key: str, parameter: str) -> tuple:
+    """A grid axis as a tuple, each value checked like the study parameter it feeds."""
+    value = raw[key]
     items = value if isinstance(value, list) else [value]
     if not items:
-        raise ValueError(f"grid key {key!r} must not be empty")
+        raise GridError(f"{_where(path, _key_node(root, key))}: grid key {key!r} must not be empty")
     try:
-        return tuple(kind(v) for v in items)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"grid key {key!r}: {error}") from None
+        if parameter in ("losses", "seeds"):
+            return tuple(check_value(parameter, items))
+        return tuple(check_value(parameter, v) for v in items)
+    except ParameterError as error:
+        raise GridError(f"{_where(path, _key_node(root, key))}: grid key {key!r}: {error}") from None
 
 
 def load_grid(path: str | Path) -> GridSpec:
-    """Read and validate a grid YAML file; unknown keys name the valid ones."""
+    """Read and validate a grid YAML file, before anything runs.
+
+    Unknown keys (top level or under ``parameters``) name the valid ones; every value is
+    checked against the type and range of its study parameter
+    (:class:`~mlcl_lab.report.parameters.StudyParameters`); errors name the file, line
+    and column.
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"grid file {path} does not exist")
-    raw = yaml.safe_load(path.read_text())
+    raw, root = _read_yaml(path)
     if not isinstance(raw, dict):
-        raise ValueError(f"grid file {path} must hold a mapping with keys {', '.join(GRID_KEYS)}")
-    unknown = sorted(set(raw) - set(GRID_KEYS))
+        raise GridError(f"grid file {path} must hold a mapping with keys {', '.join(GRID_KEYS)}")
+    unknown = [key for key in raw if key not in GRID_KEYS]
     if unknown:
-        raise ValueError(f"grid file {path}: unknown key(s) {unknown}; valid keys: {', '.join(GRID_KEYS)}")
+        raise GridError(f"{_where(path, _key_node(root, str(unknown[0])))}: unknown grid key(s) {unknown}; "
+                        f"valid keys: {', '.join(GRID_KEYS)}")
     for key in ("datasets", "losses", "seeds"):
         if key not in raw:
-            raise ValueError(f"grid file {path}: missing key {key!r}")
-    fractions = _as_tuple(raw.get("train_fractions", [1.0]), "train_fractions", float)
-    if any(not 0 < f <= 1 for f in fractions):
-        raise ValueError(f"grid file {path}: train_fractions must lie in (0, 1], got {fractions}")
+            raise GridError(f"grid file {path}: missing key {key!r}")
     parameters = raw.get("parameters") or {}
     if not isinstance(parameters, dict):
-        raise ValueError(f"grid file {path}: 'parameters' must be a mapping")
-    clash = sorted(set(parameters) & {"dataset", "losses", "seeds", "train_fraction", "output_dir"})
-    if clash:
-        raise ValueError(f"grid file {path}: parameters {clash} are set by the grid axes, not by 'parameters'")
+        raise GridError(f"{_where(path, _key_node(root, 'parameters'))}: 'parameters' must be a mapping")
+    for name in parameters:
+        try:
+            check_parameters({name: parameters[name]}, where="grid parameters", allowed=grid_parameter_names())
+        except ParameterError as error:
+            raise GridError(f"{_where(path, _key_node(root, 'parameters', str(name)))}: {error}") from None
+    fractions = _axis({**raw, "train_fractions": raw.get("train_fractions", [1.0])}, root, path, "train_fractions",
+                      "train_fraction")
     return GridSpec(
         name=str(raw.get("name", path.stem)),
-        datasets=_as_tuple(raw["datasets"], "datasets", str),
-        losses=_as_tuple(raw["losses"], "losses", str),
-        seeds=_as_tuple(raw["seeds"], "seeds", int),
+        datasets=_axis(raw, root, path, "datasets", "dataset"),
+        losses=_axis(raw, root, path, "losses", "losses"),
+        seeds=_axis(raw, root, path, "seeds", "seeds"),
         train_fractions=fractions,
         parameters=dict(parameters),
         notebook=str(raw.get("notebook", "study.py")),
         description=str(raw.get("description", "")),
+        source=str(path),
     )
 
 

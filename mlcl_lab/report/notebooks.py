@@ -1,31 +1,15 @@
-"""Execute a parameterised notebook with papermill into a run folder."""
+"""Where the notebooks are, and the ``.ipynb`` papermill executes built from their jupytext source.
+
+Executing a notebook is :mod:`mlcl_lab.report.execute`'s job.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-__all__ = ["NotebookOutcome", "execute_notebook", "notebooks_dir", "default_kernel", "notebook_source", "materialise_notebook"]
+from ..resources import notebooks_dir  # the wheel's copy or the clone's notebooks/
 
-
-@dataclass(frozen=True)
-class NotebookOutcome:
-    """Where the executed notebook is, and whether it ran to the end."""
-
-    notebook: Path
-    ok: bool
-    error: str = ""
-
-
-def notebooks_dir() -> Path:
-    """The repository's ``notebooks/`` folder (the toolkit is used from a clone)."""
-    path = Path(__file__).resolve().parents[2] / "notebooks"
-    if not path.is_dir():
-        raise FileNotFoundError(
-            f"notebooks folder not found at {path}; install mlcl-lab from a clone with `pip install -e .`"
-        )
-    return path
+__all__ = ["notebooks_dir", "notebook_source", "materialise_notebook"]
 
 
 def notebook_source(name: str | Path) -> Path:
@@ -47,62 +31,9 @@ def materialise_notebook(source: str | Path, target: str | Path) -> Path:
     import jupytext
     import nbformat
 
+    from ..files import write_text
+
     source, target = Path(source), Path(target)
-    if target.exists():
-        raise FileExistsError(f"{target} already exists; notebooks are never overwritten")
     nb = jupytext.read(source) if source.suffix == ".py" else nbformat.read(source, as_version=4)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, target)
-    return target
-
-
-def default_kernel() -> str:
-    """The project's kernel 'mlcl-lab' when installed (``make setup`` installs it), else 'python3'."""
-    from jupyter_client.kernelspec import KernelSpecManager
-
-    names = KernelSpecManager().find_kernel_specs()
-    return "mlcl-lab" if "mlcl-lab" in names else "python3"
-
-
-def execute_notebook(
-    notebook: str | Path,
-    out_dir: str | Path,
-    parameters: dict[str, Any],
-    kernel_name: str | None = None,
-    log_output: bool = False,
-) -> NotebookOutcome:
-    """Run ``notebook`` with ``parameters``; the executed copy goes to ``out_dir``.
-
-    The executed copy is kept whether or not a cell fails; a failure is reported in
-    the outcome (``ok=False`` and the error's first lines), never raised or hidden.
-    An existing executed copy is never overwritten.
-    """
-    import tempfile
-
-    source = notebook_source(notebook)
-    target = Path(out_dir) / f"{source.stem}.ipynb"
-    if target.exists():
-        raise FileExistsError(f"{target} already exists; executed notebooks are never overwritten")
-    with tempfile.TemporaryDirectory() as tmp:
-        return _execute(materialise_notebook(source, Path(tmp) / target.name), target, parameters, out_dir,
-                        kernel_name, log_output)
-
-
-def _execute(source: Path, target: Path, parameters: dict[str, Any], out_dir: str | Path, kernel_name: str | None,
-             log_output: bool) -> NotebookOutcome:
-    import papermill as pm
-
-    try:
-        pm.execute_notebook(
-            str(source),
-            str(target),
-            parameters=parameters,
-            kernel_name=kernel_name or default_kernel(),
-            cwd=str(out_dir),
-            progress_bar=False,
-            log_output=log_output,
-        )
-    except pm.PapermillExecutionError as error:
-        summary = f"{error.ename}: {error.evalue}"
-        return NotebookOutcome(target, False, summary)
-    return NotebookOutcome(target, True)
+    return write_text(target, nbformat.writes(nb))

@@ -7,12 +7,14 @@ Colours are colour-blind safe: seaborn's ``colorblind`` palette for categories a
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from mlcl_lab.files import atomic_write, refuse_existing
 from mlcl_lab.viz.colors import COLORBLIND
 
 COLOR_BY = ("label", "cardinality", "head_tail")
@@ -65,83 +67,95 @@ def head_tail_category(labels: np.ndarray, head_mask: np.ndarray) -> np.ndarray:
     return cat
 
 
-def plot_umap(
-    xy: Any,
-    labels: Any,
-    *,
-    color_by: str = "label",
-    label: int | str = 0,
-    label_names: Sequence[str] | None = None,
-    head_fraction: float = 0.2,
-    head_mask: Any = None,
-    ax: Any = None,
-    title: str | None = None,
-    point_size: float = 4.0,
-):
+@dataclass(frozen=True)
+class UmapColoring:
+    """How :func:`plot_umap` colours the points.
+
+    Attributes:
+        by: "label" (samples with ``label`` vs without), "cardinality" (number of labels
+            per sample) or "head_tail" (samples with head labels only, head and tail, tail
+            only, none; see :func:`head_tail_category`).
+        label: label index or name (needs ``label_names``) for ``by="label"``.
+        label_names: (L,) names for legends.
+        head_fraction / head_mask: head labels = the most frequent ``head_fraction`` of
+            labels, or an explicit (L,) bool mask.
+        point_size: marker size.
+    """
+
+    by: str = "label"
+    label: int | str = 0
+    label_names: Sequence[str] | None = None
+    head_fraction: float = 0.2
+    head_mask: Any = None
+    point_size: float = 4.0
+
+    def __post_init__(self) -> None:
+        if self.by not in COLOR_BY:
+            raise ValueError(f"color_by={self.by!r} is not valid; choose one of {list(COLOR_BY)}")
+
+
+def _label_index(coloring: UmapColoring, n_labels: int) -> int:
+    label, names = coloring.label, coloring.label_names
+    if isinstance(label, str):
+        if names is None or label not in names:
+            raise ValueError(f"label {label!r} not found in label_names={names}")
+        return list(names).index(label)
+    if isinstance(label, (int, np.integer)) and not isinstance(label, bool) and 0 <= label < n_labels:
+        return int(label)
+    raise ValueError(f"label must be an index in [0, {n_labels}) or a name, got {label!r}")
+
+
+def plot_umap(xy: Any, labels: Any, coloring: UmapColoring = UmapColoring(), *, ax: Any = None,
+              title: str | None = None) -> Any:
     """Scatter a 2-D embedding coloured by label information.
 
     Args:
         xy: (N, 2) coordinates (e.g. from :func:`mlcl_lab.viz.umap_embed`).
         labels: (N, L) multi-hot labels.
-        color_by: "label" (samples with ``label`` vs without), "cardinality" (number of
-            labels per sample) or "head_tail" (samples with head labels only, head and
-            tail, tail only, none; see :func:`head_tail_category`).
-        label: label index or name (needs ``label_names``) for ``color_by="label"``.
-        label_names: (L,) names for legends.
-        head_fraction / head_mask: head labels = the most frequent ``head_fraction`` of
-            labels, or an explicit (L,) bool mask.
+        coloring: what colours the points (:class:`UmapColoring`).
         ax: matplotlib Axes to draw on (a new figure when None).
+        title: the Axes title.
 
     Returns:
         The matplotlib Axes.
+
+    Example:
+        >>> plot_umap(xy, y, UmapColoring(by="label", label="cat", label_names=names))  # doctest: +SKIP
     """
     import matplotlib.pyplot as plt  # lazy
 
-    if color_by not in COLOR_BY:
-        raise ValueError(f"color_by={color_by!r} is not valid; choose one of {list(COLOR_BY)}")
     xy, y = _check_inputs(xy, labels)
     n_labels = y.shape[1]
-    if label_names is not None and len(label_names) != n_labels:
-        raise ValueError(f"label_names has {len(label_names)} names for L={n_labels} labels")
+    names = coloring.label_names
+    if names is not None and len(names) != n_labels:
+        raise ValueError(f"label_names has {len(names)} names for L={n_labels} labels")
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 5))
-    kw = {"s": point_size, "linewidths": 0, "rasterized": True}
-
-    if color_by == "label":
-        if isinstance(label, str):
-            if label_names is None or label not in label_names:
-                raise ValueError(f"label {label!r} not found in label_names={label_names}")
-            j = list(label_names).index(label)
-        elif isinstance(label, (int, np.integer)) and 0 <= label < n_labels:
-            j = int(label)
-        else:
-            raise ValueError(f"label must be an index in [0, {n_labels}) or a name, got {label!r}")
-        name = label_names[j] if label_names is not None else f"label {j}"
+    kw = {"s": coloring.point_size, "linewidths": 0, "rasterized": True}
+    if coloring.by == "label":
+        j = _label_index(coloring, n_labels)
+        name = names[j] if names is not None else f"label {j}"
         has = y[:, j]
         ax.scatter(*xy[~has].T, c=ABSENT_GREY, label=f"without {name}", **kw)
         ax.scatter(*xy[has].T, c=COLORBLIND[0], label=f"with {name}", **kw)
-    elif color_by == "cardinality":
+    elif coloring.by == "cardinality":
         card = y.sum(1)
         values = np.unique(card)
         cmap = plt.get_cmap("viridis", max(len(values), 2))
         for i, v in enumerate(values):
-            sel = card == v
-            ax.scatter(*xy[sel].T, color=cmap(i), label=f"{v} label{'s' if v != 1 else ''}", **kw)
+            ax.scatter(*xy[card == v].T, color=cmap(i), label=f"{v} label{'s' if v != 1 else ''}", **kw)
     else:
-        mask = (
-            head_labels_mask(y, head_fraction)
-            if head_mask is None
-            else _as_numpy(head_mask, "head_mask").astype(bool)
-        )
+        mask = (head_labels_mask(y, coloring.head_fraction) if coloring.head_mask is None
+                else _as_numpy(coloring.head_mask, "head_mask").astype(bool))
         if mask.shape != (n_labels,):
             raise ValueError(f"head_mask must have shape ({n_labels},), got {mask.shape}")
         cat = head_tail_category(y, mask)
-        names = ("no label", "head only", "head + tail", "tail only")
+        categories = ("no label", "head only", "head + tail", "tail only")
         colors = (ABSENT_GREY, COLORBLIND[0], COLORBLIND[2], COLORBLIND[1])
         for c in range(4):
             sel = cat == c
             if sel.any():
-                ax.scatter(*xy[sel].T, color=colors[c], label=names[c], **kw)
+                ax.scatter(*xy[sel].T, color=colors[c], label=categories[c], **kw)
     ax.set_xticks([])
     ax.set_yticks([])
     ax.legend(loc="best", fontsize="small", markerscale=3, frameon=False)
@@ -150,8 +164,10 @@ def plot_umap(
     return ax
 
 
-def save_figure(fig: Any, path_without_ext: str | Path, dpi: int = 200) -> tuple[Path, Path]:
-    """Save ``fig`` as ``<path>.png`` and ``<path>.svg`` (parent folders created).
+def save_figure(fig: Any, path_without_ext: str | Path, dpi: int = 200, overwrite: bool = False) -> tuple[Path, Path]:
+    """Save ``fig`` as ``<path>.png`` and ``<path>.svg`` (parent folders created), each
+    atomically through :mod:`mlcl_lab.files`; an existing file is never replaced unless
+    ``overwrite`` (e.g. a notebook cell run again by hand).
 
     Raises ValueError when the path already ends in an image extension, to avoid
     ``plot.png.png``.
@@ -161,9 +177,12 @@ def save_figure(fig: Any, path_without_ext: str | Path, dpi: int = 200) -> tuple
         raise ValueError(f"give the path without extension, got {str(path)!r}")
     if not hasattr(fig, "savefig"):
         raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
-    path.parent.mkdir(parents=True, exist_ok=True)
     png = path.with_name(path.name + ".png")
     svg = path.with_name(path.name + ".svg")
-    fig.savefig(png, dpi=dpi, bbox_inches="tight")
-    fig.savefig(svg, bbox_inches="tight")
+    if not overwrite:
+        refuse_existing(svg)
+    with atomic_write(png, overwrite=overwrite) as tmp:
+        fig.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight")
+    with atomic_write(svg, overwrite=overwrite) as tmp:
+        fig.savefig(tmp, format="svg", bbox_inches="tight")
     return png, svg

@@ -73,6 +73,19 @@ class JupyterLabServer:
         sep = "&" if "?" in path else "?"
         return f"http://127.0.0.1:{self.port}/{path}{sep}token={self.token}"
 
+    def get_json(self, path: str) -> object:
+        """GET a server API path (token auth) and parse the JSON answer."""
+        with urllib.request.urlopen(self.url(path), timeout=30) as r:
+            return json.loads(r.read().decode("utf-8"))
+
+    def default_viewers(self) -> dict[str, str]:
+        """JupyterLab's effective ``defaultViewers`` setting (file type -> viewer), as the front-end gets it."""
+        plugin = self.get_json("lab/api/settings/@jupyterlab/docmanager-extension:plugin")
+        assert isinstance(plugin, dict), plugin
+        # installed overrides change the schema's default; the user's own settings win over it
+        default = plugin["schema"]["properties"]["defaultViewers"].get("default", {})
+        return {**default, **plugin["settings"].get("defaultViewers", {})}
+
     def _env(self) -> dict[str, str]:
         config_dir = self.work / "jupyter_config"
         (config_dir / "labconfig").mkdir(parents=True, exist_ok=True)
@@ -86,7 +99,7 @@ class JupyterLabServer:
         env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
         return env
 
-    def __enter__(self) -> "JupyterLabServer":
+    def __enter__(self) -> JupyterLabServer:
         lab = shutil.which("jupyter-lab", path=str(Path(sys.executable).parent)) or shutil.which("jupyter-lab")
         cmd = [
             lab, "--no-browser", "--ServerApp.open_browser=False",

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import re
+from pathlib import Path
 
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-_PAGE_NOISE = ("favicon",)
 
+def open_from_file_browser(page: Page, lab_url: str, name: str, timeout_ms: int = 120_000) -> None:
+    """Open JupyterLab, double-click ``name`` in the file browser, wait for a notebook with an idle kernel.
 
-def open_notebook(page: Page, url: str, timeout_ms: int = 120_000) -> None:
-    """Open a notebook and wait until its kernel is idle."""
-    page.goto(url, wait_until="domcontentloaded", timeout=timeout_ms)
+    Whatever opens is JupyterLab's default viewer for the file: a text editor, unless the
+    setting that makes jupytext's notebook viewer the default for the file type is installed.
+    """
+    page.goto(lab_url, wait_until="domcontentloaded", timeout=timeout_ms)
+    item = page.locator(".jp-DirListing-item", has_text=name).first
+    item.wait_for(state="visible", timeout=timeout_ms)
+    item.dblclick()
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=timeout_ms)
     wait_kernel_idle(page, timeout_ms)
 
@@ -58,10 +62,11 @@ def run_all_cells(page: Page, timeout_ms: int = 180_000, attempts: int = 3) -> N
     wait_kernel_idle(page, timeout_ms)
 
 
-def cell_errors(page: Page) -> list[str]:
-    """Text of every error output (tracebacks) on the page."""
-    return page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'], "
-                        ".jp-RenderedText[data-mime-type='application/vnd.jupyter.error']").all_inner_texts()
+def save_notebook(page: Page) -> None:
+    """File > Save (Ctrl+S) on the current notebook, in command mode."""
+    page.locator(".jp-Notebook .jp-Cell").first.click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("Control+s")
 
 
 def image_src(page: Page, container_selector: str) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import jupytext
@@ -56,6 +58,22 @@ def test_every_notebook_has_a_case_and_is_stored_without_outputs() -> None:
         for cell in nb.cells:
             if cell.cell_type == "code":
                 assert not cell.outputs and cell.execution_count is None, f"{name}: stored with outputs"
+
+
+@pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("*.py")), ids=lambda p: p.stem)
+def test_notebook_file_is_in_jupytexts_canonical_form(path: Path) -> None:
+    """Read and written back by jupytext (what JupyterLab's save does), the file is unchanged: no header,
+    no outputs, no cell metadata but the parameters tag, so running and saving a notebook leaves no diff."""
+    nb = jupytext.read(path)
+    assert jupytext.writes(nb, fmt="py:percent") == path.read_text()
+    assert not path.read_text().startswith("# ---"), f"{path.name}: no jupytext/kernel header in the source"
+
+
+def test_ruff_finds_nothing_in_the_notebooks() -> None:
+    """The notebooks are linted like code ([tool.ruff] in pyproject.toml; notebook-specific ignores there)."""
+    done = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "notebooks"], cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 @pytest.mark.parametrize("name", list(CASES))

@@ -1,19 +1,21 @@
-"""The report pipeline end to end on a tiny grid: files, consistency, resumption, failures."""
+"""The report pipeline end to end on a tiny grid: files, consistency, resumption, failures,
+damaged runs. The grid has no full-data fraction (issue 15: every valid grid gives a report)."""
 
 import json
 
 import pandas as pd
 import pytest
 
-from mlcl_lab.report.grid import expand_grid, load_grid
-from mlcl_lab.report.grid_report import run_grid_report
+from mlcl_lab.report.grid import expand_grid
+from mlcl_lab.report.pipeline import run_grid_report
+from mlcl_lab.report.runs import GridRuns, RunFolder
 
 GRID = """
 name: tiny
 datasets: [yeast, not-a-dataset]
 losses: [bce, base]
 seeds: [0]
-train_fractions: [1.0]
+train_fractions: [0.5]
 parameters: {epochs: 1, probe_epochs: 1, make_figures: false}
 """
 
@@ -34,9 +36,9 @@ def test_failed_runs_are_reported_and_kept(first):
     assert len(report.runs.failed) == 2
     for name, error in report.runs.failed.items():
         assert "not-a-dataset" in error
-        attempt = report.grid_dir / "runs" / name / "attempt-1"
-        assert (attempt / "study.ipynb").is_file()
-        assert json.loads((attempt / "status.json").read_text())["state"] == "failed"
+        attempt = RunFolder(report.grid_dir / "runs" / name / "attempt-1")
+        assert attempt.notebook.is_file() and attempt.log.is_file()
+        assert json.loads(attempt.status.read_text())["state"] == "failed"
     assert not report.ok  # failures make the command fail
 
 
@@ -44,32 +46,43 @@ def test_report_files_and_tables_match_the_runs(first):
     _, _, report = first
     assert report.notebook.ok, report.notebook.error
     folder = report.folder
-    for name in ("report.ipynb", "report.html", "results.csv", "metrics.json", "params.json"):
-        assert (folder / name).is_file(), name
+    for path in (folder.notebook, folder.html, folder.results, folder.metrics, folder.params):
+        assert path.is_file(), path
     for table in ("main_results", "findings", "representation"):
-        assert (folder / "tables" / f"{table}.csv").is_file() and (folder / "tables" / f"{table}.md").is_file()
-    assert (folder / "figures" / "umap_yeast.png").is_file()
-    results = pd.read_csv(folder / "results.csv")
+        assert folder.table(table).with_suffix(".csv").is_file() and folder.table(table).with_suffix(".md").is_file()
+    for figure in ("umap_yeast", "centroids_yeast", "training_curves_yeast", "metric_bars_yeast"):
+        assert folder.figure(figure).with_suffix(".png").is_file(), figure
+    results = pd.read_csv(folder.results)
     assert sorted(results["loss"]) == ["base", "bce"]
     for row in results.itertuples():
-        run_results = pd.read_csv(f"{row.folder}/results.csv")
+        run_results = pd.read_csv(RunFolder(row.folder).results)
         assert run_results.loc[0, "micro_f1"] == pytest.approx(row.micro_f1, rel=1e-12)
-    main = pd.read_csv(folder / "tables" / "main_results.csv")
+    main = pd.read_csv(folder.table("main_results").with_suffix(".csv"))
     by_loss = main.set_index("loss")
     for loss, part in results.groupby("loss"):
         assert by_loss.loc[loss, "macro_f1_mean"] == pytest.approx(part["macro_f1"].mean(), rel=1e-12)
-    missing = json.loads((folder / "params.json").read_text())["missing_runs"]
-    assert len(missing) == 2
+    params = json.loads(folder.params.read_text())
+    assert len(params["missing_runs"]) == 2
+    assert {row["state"] for row in params["skipped_runs"]} == {"failed"}
+    assert all("not-a-dataset" in row["reason"] for row in params["skipped_runs"])
     assert (report.figures_copy / "umap_yeast.png").is_file()
 
 
-def test_rerun_skips_finished_runs_and_retries_failed_ones_in_a_new_attempt(first):
+def test_rerun_skips_done_runs_redoes_damaged_ones_and_retries_failed_ones(first):
     root, grid_file, report = first
+    damaged = sorted(report.runs.executed)[0]
+    metrics = RunFolder(report.runs.folders[damaged]).metrics
+    metrics.write_text(metrics.read_text()[:40])  # what a kill -9 during an in-place write left behind
     again = run_grid_report(grid_file, out_root=root / "runs", jobs=2, device="cpu", progress=False)
-    assert sorted(again.runs.skipped) == sorted(report.runs.executed)
-    assert again.runs.executed == []
+    assert again.runs.skipped == sorted(set(report.runs.executed) - {damaged})
+    assert again.runs.executed == [damaged]
+    assert str(metrics) in again.runs.unreadable[damaged] and "not valid JSON" in again.runs.unreadable[damaged]
     assert sorted(again.runs.failed) == sorted(report.runs.failed)
-    for name in report.runs.failed:
+    for name in [*report.runs.failed, damaged]:
         assert (again.grid_dir / "runs" / name / "attempt-2" / "study.ipynb").is_file()
         assert (again.grid_dir / "runs" / name / "attempt-1" / "study.ipynb").is_file()
-    assert again.folder != report.folder and report.folder.is_dir()
+    assert metrics.is_file(), "the damaged attempt is kept as it was"
+    assert again.folder != report.folder and report.folder.path.is_dir()
+    assert again.notebook.ok, again.notebook.error
+    states = {r.spec.name: [a.state for a in r.attempts] for r in GridRuns(again.grid, again.grid_dir)}
+    assert states[damaged] == ["unreadable", "done"]

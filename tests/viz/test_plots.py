@@ -7,7 +7,13 @@ import numpy as np
 import pytest
 import torch
 
-from mlcl_lab.viz import head_labels_mask, head_tail_category, plot_umap, save_figure
+from mlcl_lab.viz import (
+    UmapColoring,
+    head_labels_mask,
+    head_tail_category,
+    plot_umap,
+    save_figure,
+)
 
 
 @pytest.fixture()
@@ -21,9 +27,7 @@ def data():
 @pytest.mark.parametrize("color_by", ["label", "cardinality", "head_tail"])
 def test_plot_and_save(tmp_path, data, color_by):
     xy, y = data
-    ax = plot_umap(
-        torch.tensor(xy), y, color_by=color_by, label="b", label_names=list("abcde"), title="t"
-    )
+    ax = plot_umap(torch.tensor(xy), y, UmapColoring(by=color_by, label="b", label_names=list("abcde")), title="t")
     assert ax.get_title() == "t" and len(ax.collections) >= 2
     png, svg = save_figure(ax.figure, tmp_path / "sub" / f"umap_{color_by}")
     assert png.read_bytes()[:4] == b"\x89PNG" and b"<svg" in svg.read_bytes()[:500]
@@ -40,16 +44,31 @@ def test_head_tail_definitions():
 def test_bad_input(data, tmp_path):
     xy, y = data
     with pytest.raises(ValueError, match="color_by"):
-        plot_umap(xy, y, color_by="size")
+        UmapColoring(by="size")
     with pytest.raises(ValueError, match=r"\(N, 2\)"):
         plot_umap(np.ones((80, 3)), y)
     with pytest.raises(ValueError, match="multi-hot"):
         plot_umap(xy, y * 2)
     with pytest.raises(ValueError, match="label"):
-        plot_umap(xy, y, label=9)
+        plot_umap(xy, y, UmapColoring(label=9))
     with pytest.raises(ValueError, match="not found"):
-        plot_umap(xy, y, label="zz", label_names=list("abcde"))
+        plot_umap(xy, y, UmapColoring(label="zz", label_names=list("abcde")))
+    with pytest.raises(ValueError, match="head_mask must have shape"):
+        plot_umap(xy, y, UmapColoring(by="head_tail", head_mask=np.ones(3, dtype=bool)))
     fig = plt.figure()
     with pytest.raises(ValueError, match="without extension"):
         save_figure(fig, tmp_path / "x.png")
+    plt.close(fig)
+
+
+def test_save_figure_is_atomic_and_never_overwrites(tmp_path):
+    fig = plt.figure()
+    png, svg = save_figure(fig, tmp_path / "f")
+    first = png.read_bytes()
+    with pytest.raises(FileExistsError, match="never overwritten"):
+        save_figure(fig, tmp_path / "f")
+    assert png.read_bytes() == first and not list(tmp_path.glob(".tmp-*"))
+    fig.suptitle("changed")
+    save_figure(fig, tmp_path / "f", overwrite=True)
+    assert png.read_bytes() != first
     plt.close(fig)

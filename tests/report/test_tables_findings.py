@@ -1,8 +1,8 @@
 import numpy as np
 import pandas as pd
 
-from mlcl_lab.report.aggregate import best_marked_markdown, summary_table
 from mlcl_lab.report.findings import check_findings
+from mlcl_lab.report.tables import best_marked_markdown, summarise
 
 
 def _frame(dataset, n_labels, rows):
@@ -40,7 +40,7 @@ def test_summary_and_markdown_mark_the_best():
         ("bce", "supervised", 1.0, 0, 0.5, 0.4, 0.6), ("bce", "supervised", 1.0, 1, 0.7, 0.4, 0.6),
         ("base", "contrastive", 1.0, 0, 0.55, 0.5, 0.5), ("base", "contrastive", 1.0, 1, 0.55, 0.5, 0.5),
     ])
-    summary = summary_table(frame, ("micro_f1", "hamming_loss"))
+    summary = summarise(frame, ("micro_f1", "hamming_loss"), by=("dataset", "loss"))
     assert np.isclose(summary.loc[("d", "bce"), "micro_f1_mean"], 0.6)
     assert np.isclose(summary.loc[("d", "bce"), "micro_f1_std"], np.std([0.5, 0.7], ddof=1))
     md = best_marked_markdown(summary, ("micro_f1", "hamming_loss"))

@@ -1,7 +1,10 @@
 """The study's figures, drawn from tidy tables; every figure saved as PNG and SVG.
 
-Colours come from :func:`mlcl_lab.viz.loss_colors`, so a loss has the same colour in
-every notebook and report.
+The bar and low-data figures draw summaries made by
+:func:`mlcl_lab.report.tables.summarise` (``<metric>_mean`` / ``<metric>_std`` columns):
+plotting never computes its own mean ± std. Colours come from
+:func:`mlcl_lab.viz.loss_colors`, so a loss has the same colour in every notebook and
+report.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ import matplotlib.pyplot as plt
 import matplotlib.ticker
 import pandas as pd
 
-from ..viz import loss_colors, save_figure
+from .colors import loss_colors
+from .plots import save_figure
 
 __all__ = ["plot_training_curves", "plot_metric_bars", "plot_low_data", "METRIC_LABELS"]
 
@@ -56,17 +60,27 @@ def plot_training_curves(histories: pd.DataFrame, path: str | Path | None = None
     return fig
 
 
-def plot_metric_bars(results: pd.DataFrame, path: str | Path | None = None,
+def _mean_std(summary: pd.DataFrame, metric: str) -> tuple[pd.Series, pd.Series]:
+    if f"{metric}_mean" not in summary:
+        raise ValueError(f"the summary has no column(s) ['{metric}_mean'] (columns: {list(summary.columns)})")
+    return summary[f"{metric}_mean"], summary[f"{metric}_std"].fillna(0)
+
+
+def plot_metric_bars(summary: pd.DataFrame, path: str | Path | None = None,
                      metrics: Sequence[str] = ("micro_f1", "macro_f1", "hamming_loss"), title: str | None = None) -> plt.Figure:
-    """Bar chart of each metric per loss: mean over seeds, error bar = sample std."""
-    metrics = [m for m in metrics if m in results]
-    losses = list(dict.fromkeys(results["loss"]))
+    """Bar chart of each metric per loss: mean over seeds, error bar = sample std.
+
+    ``summary`` is indexed by loss (``summarise(results, metrics)``).
+    """
+    missing = [m for m in metrics if f"{m}_mean" not in summary]
+    if missing:
+        raise ValueError(f"the summary has no column(s) {[f'{m}_mean' for m in missing]} (columns: {list(summary.columns)})")
+    losses = [str(loss) for loss in summary.index]
     colors = loss_colors(losses)
     fig, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 4), squeeze=False)
     for ax, metric in zip(axes[0], metrics):
-        stats = results.groupby("loss", sort=False)[metric].agg(["mean", "std"]).reindex(losses)
-        ax.bar(range(len(losses)), stats["mean"], yerr=stats["std"].fillna(0), capsize=4,
-               color=[colors[name] for name in losses])
+        mean, std = _mean_std(summary, metric)
+        ax.bar(range(len(losses)), mean, yerr=std, capsize=4, color=[colors[name] for name in losses])
         ax.set_xticks(range(len(losses)), losses, rotation=30, ha="right")
         ax.set_ylabel(METRIC_LABELS.get(metric, metric))
         ax.set_title(METRIC_LABELS.get(metric, metric).split(" (")[0])
@@ -78,20 +92,26 @@ def plot_metric_bars(results: pd.DataFrame, path: str | Path | None = None,
     return fig
 
 
-def plot_low_data(results: pd.DataFrame, path: str | Path | None = None,
+def plot_low_data(summary: pd.DataFrame, path: str | Path | None = None,
                   metrics: Sequence[str] = ("macro_f1", "micro_f1")) -> plt.Figure:
-    """Metric vs training fraction per loss (mean ± std over seeds), one row per dataset."""
-    datasets = list(dict.fromkeys(results["dataset"]))
-    colors = loss_colors(list(dict.fromkeys(results["loss"])))
+    """Metric vs training fraction per loss (mean ± std over seeds), one row per dataset.
+
+    ``summary`` is indexed by (dataset, train_fraction, loss)
+    (``summarise(results, metrics, by=("dataset", "train_fraction", "loss"))``).
+    """
+    frame = summary.reset_index()
+    datasets = list(dict.fromkeys(frame["dataset"]))
+    colors = loss_colors(list(dict.fromkeys(frame["loss"])))
     fig, axes = plt.subplots(len(datasets), len(metrics), figsize=(5 * len(metrics), 3.6 * len(datasets)), squeeze=False)
     for r, ds in enumerate(datasets):
-        part = results[results["dataset"] == ds]
+        part = frame[frame["dataset"] == ds]
         for c, metric in enumerate(metrics):
             ax = axes[r][c]
-            for loss, frame in part.groupby("loss", sort=False):
-                stats = frame.groupby("train_fraction")[metric].agg(["mean", "std"])
-                ax.errorbar(stats.index * 100, stats["mean"], yerr=stats["std"].fillna(0), color=colors[loss],
-                            marker="o", capsize=3, label=loss)
+            for loss, rows in part.groupby("loss", sort=False):
+                rows = rows.sort_values("train_fraction")
+                mean, std = _mean_std(rows, metric)
+                ax.errorbar(rows["train_fraction"] * 100, mean, yerr=std, color=colors[loss], marker="o", capsize=3,
+                            label=loss)
             ax.set_xscale("log")
             ax.set_xlabel("training data used (% of the training split)")
             ax.set_ylabel(METRIC_LABELS.get(metric, metric))
