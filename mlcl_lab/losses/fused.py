@@ -8,8 +8,8 @@ r (A,) and optional positive weights W_ij = w_ij · k_i (w (A, C), k (A,)), all 
 D(i) = every candidate, or every candidate but the anchor itself (m ≠ i) with
 ``exclude_self``. This is −Σ_j W_ij log σ_ij whenever r_i = Σ_j W_ij; callers that know the
 linear term in closed form (MulSupCon) pass w=None and subtract it themselves. With
-``normalize=True`` a and c are raw embeddings, L2-normalised inside exactly like
-``F.normalize`` (eps 1e-12), gradients included.
+``normalize=True`` a and c are raw embeddings, L2-normalised inside like ``F.normalize``
+(eps 1e-12; rows beyond float range rescaled first, see :func:`_normalize`), gradients included.
 
 Why a custom autograd function: ∂ℓ_i/∂u_ij = r_i σ_ij − W_ij and σ = exp(u − max)/Σ is the
 one (A, C) buffer the forward pass already fills (in place of u), so the backward pass is a
@@ -24,21 +24,55 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-NORM_EPS = 1e-12  # F.normalize's default eps
+NORM_EPS = 1e-12  # F.normalize's eps; rows with a norm below it (or an infinite norm) are rescaled first
 
 
-def _normalize(x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-    """(x / max(‖x‖, eps), max(‖x‖, eps) (N, 1), ‖x‖ > eps (N, 1))."""
+def _normalize(x: Tensor, always_rescale: bool | None = None) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """(x̂, den (N, 1), unclamped (N, 1), scale (N, 1)) with x̂ = F.normalize(x / scale), den = ‖x/scale‖ ∨ eps.
+
+    Overflow/underflow policy (the losses' normalisation, issue 15 part 4): a row whose norm is
+    < eps or overflows to inf (|x| ≳ 1.8e19 in float32) is first divided by its max-abs entry
+    (a constant: the direction is scale-invariant), every other row gets scale 1 and exactly
+    ``F.normalize``'s value. All-zero rows stay 0 (the losses' input checks refuse them).
+    ``always_rescale`` (default: on CUDA) computes the scales without a host synchronisation;
+    otherwise they are only computed when some row needs one (same result).
+    """
     norm = torch.linalg.vector_norm(x, dim=1, keepdim=True)
+    outside = (norm < NORM_EPS) | torch.isinf(norm)
+    if always_rescale is None:
+        always_rescale = x.device.type != "cpu"
+    scale = torch.ones_like(norm)
+    if always_rescale or bool(outside.any()):
+        amax = x.abs().amax(dim=1, keepdim=True)
+        scale = torch.where(outside & (amax > 0), amax, scale)
+        x = x / scale
+        norm = torch.linalg.vector_norm(x, dim=1, keepdim=True)
     unclamped = norm > NORM_EPS
     den = norm.clamp_min(NORM_EPS)
-    return x / den, den, unclamped
+    return x / den, den, unclamped, scale
 
 
-def _normalize_backward(g: Tensor, xn: Tensor, den: Tensor, unclamped: Tensor) -> Tensor:
-    """Gradient of F.normalize: (g − x̂ (x̂·g)) / ‖x‖, or g / eps where the norm was clamped."""
+def _normalize_backward(g: Tensor, xn: Tensor, den: Tensor, unclamped: Tensor, scale: Tensor) -> Tensor:
+    """Gradient of F.normalize(x / scale): (g − x̂ (x̂·g)) / ‖x/scale‖ / scale (g / eps / scale where clamped)."""
     radial = (xn * g).sum(1, keepdim=True) * unclamped
-    return (g - xn * radial) / den
+    return (g - xn * radial) / den / scale
+
+
+class _UnitRows(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x: Tensor) -> Tensor:
+        xn, den, unclamped, scale = _normalize(x)
+        ctx.save_for_backward(xn, den, unclamped, scale)
+        return xn
+
+    @staticmethod
+    def backward(ctx, g: Tensor) -> Tensor:
+        return _normalize_backward(g, *ctx.saved_tensors)
+
+
+def unit_rows(x: Tensor) -> Tensor:
+    """Rows of x (N, D) scaled to unit L2 norm with the policy of :func:`_normalize`, differentiable."""
+    return _UnitRows.apply(x)
 
 
 class _WeightedSoftmaxXent(torch.autograd.Function):
@@ -46,8 +80,8 @@ class _WeightedSoftmaxXent(torch.autograd.Function):
     def forward(ctx, a: Tensor, c: Tensor, scale: float, r: Tensor, w: Tensor | None, k: Tensor | None,
                 exclude_self: bool, normalize: bool) -> Tensor:
         if normalize:
-            a, a_den, a_ok = _normalize(a)
-            c, c_den, c_ok = _normalize(c)
+            a, *a_norm = _normalize(a)
+            c, *c_norm = _normalize(c)
         u = torch.addmm(a.new_zeros(()), a, c.T, beta=0, alpha=scale)   # s · a cᵀ in one product
         if exclude_self:
             u.diagonal().fill_(torch.finfo(u.dtype).min)
@@ -65,7 +99,7 @@ class _WeightedSoftmaxXent(torch.autograd.Function):
         ctx.scale, ctx.normalize = scale, normalize
         saved = [a, c, r, w, k, e, s]
         if normalize:
-            saved += [a_den, a_ok, c_den, c_ok]
+            saved += a_norm + c_norm
         ctx.save_for_backward(*saved)
         return out
 
@@ -79,9 +113,8 @@ class _WeightedSoftmaxXent(torch.autograd.Function):
         grad_a = grad_u @ c if ctx.needs_input_grad[0] else None
         grad_c = grad_u.T @ a if ctx.needs_input_grad[1] else None
         if ctx.normalize:
-            a_den, a_ok, c_den, c_ok = norm
-            grad_a = None if grad_a is None else _normalize_backward(grad_a, a, a_den, a_ok)
-            grad_c = None if grad_c is None else _normalize_backward(grad_c, c, c_den, c_ok)
+            grad_a = None if grad_a is None else _normalize_backward(grad_a, a, *norm[:3])
+            grad_c = None if grad_c is None else _normalize_backward(grad_c, c, *norm[3:])
         return grad_a, grad_c, None, None, None, None, None, None
 
 

@@ -33,17 +33,15 @@ CUDA (``dense_label_sums``, no host synchronisation); both are tested equal.
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from . import _hyper as H
 from ._engine import EPS, POLICIES, PairTerms, make_terms
-from ._module import ContrastiveLoss, contrastive_hyper
+from ._module import ContrastiveLoss, compute_dtype, contrastive_hyper
 from ._pool import instance_candidates
 from ._registry import register
-from ._validation import compute_dtype
 from ._weights import safe_div
-from .fused import weighted_softmax_xent
+from .fused import unit_rows, weighted_softmax_xent
 
 
 EXPLICIT_W_MAX = 2**24  # B·C·L up to which building W explicitly (B·C·L multiply-adds) is cheaper
@@ -128,11 +126,11 @@ class MulSupConLoss(ContrastiveLoss):
                      ) -> tuple[Tensor, Tensor]:
         """(ℓ (B,), valid (B,)) from label sums, without any (B, C) weight matrix (module docstring)."""
         port = self.variant == "port"
-        zn = F.normalize(z, dim=-1)
+        zn = unit_rows(z)
         if in_batch:
             czn = zn
         else:
-            czn = F.normalize(cz, dim=-1)
+            czn = unit_rows(cz)
             if port:
                 czn = torch.cat([zn, czn[z.shape[0]:]])           # the batch part shares zn
         row_scale = 1.0 / y.sum(1).clamp_min(1) if self.with_weight else None

@@ -21,9 +21,8 @@ import torch
 from torch import Tensor
 
 from ._engine import PairTerms, make_terms
-from ._module import ContrastiveLoss, contrastive_hyper
+from ._module import ContrastiveLoss, compute_dtype, contrastive_hyper
 from ._registry import register
-from ._validation import compute_dtype
 from ._weights import safe_div
 from .fused import weighted_softmax_xent
 

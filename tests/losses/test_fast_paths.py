@@ -214,3 +214,44 @@ def test_mulsupcon_dense_and_pair_label_sums_agree(port, weighted, ref):
     gp = torch.autograd.grad(out_p[1].sum(), inputs)
     for d, p in zip(gd, gp):
         torch.testing.assert_close(d, p, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name,path", [("proto", "fused"), ("mulsupcon", "explicit"), ("mulsupcon", "closed")])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_fast_paths_are_scale_invariant_beyond_float_range(name, path, dtype, monkeypatch):
+    """|z| ~ 1e30 overflows ‖z‖ in float32 and 1e-200 underflows F.normalize's eps: such rows are
+    rescaled by their max-abs entry first (the losses' normalisation policy), so nothing moves."""
+    if path == "closed":
+        monkeypatch.setattr("mlcl_lab.losses.mulsupcon.EXPLICIT_W_MAX", 0)
+    z, y, p = make_batch(9, 5, seed=17)
+    z, p = z.to(dtype), p.to(dtype)
+    kw = {"prototypes": p} if name == "proto" else {}
+    loss = get_loss(name)
+    zr = z.clone().requires_grad_(True)
+    ref = loss(zr, y, **kw)
+    g_ref, = torch.autograd.grad(ref, zr)
+    scales = (1e30, 1e-30) if dtype == torch.float32 else (1e200, 1e-200)
+    for s in scales:
+        zs = (z * s).requires_grad_(True)
+        value = loss(zs, y, **({"prototypes": p * s} if name == "proto" else {}))
+        g, = torch.autograd.grad(value, zs)
+        tol = 1e-12 if dtype == torch.float64 else 2e-5
+        torch.testing.assert_close(value, ref, rtol=tol, atol=tol)
+        torch.testing.assert_close(g.double() * s, g_ref.double(), rtol=tol, atol=tol * float(g_ref.abs().max()))
+
+
+def test_fused_normalisation_lazy_and_always_rescaled_agree():
+    from mlcl_lab.losses.fused import _normalize
+    x = torch.randn(6, 4, dtype=torch.float32)
+    x[1] *= 1e30
+    x[3] *= 1e-30
+    x[4] = 0
+    lazy = _normalize(x, always_rescale=False)
+    always = _normalize(x, always_rescale=True)
+    for a, b in zip(lazy, always):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+    xd = x.double()
+    ref = (xd / xd.norm(dim=1, keepdim=True).clamp_min(1e-300)).float()   # the exact direction (0 for row 4)
+    torch.testing.assert_close(lazy[0], ref)
+    plain = torch.randn(5, 4)
+    torch.testing.assert_close(_normalize(plain, always_rescale=True)[0], F.normalize(plain, dim=-1), rtol=0, atol=0)
