@@ -21,41 +21,52 @@ finite ``≈ finfo.min · r_i``: callers give such anchors r_i = 0.
 """
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import Tensor
 
 NORM_EPS = 1e-12  # F.normalize's eps; rows with a norm below it (or an infinite norm) are rescaled first
 
 
-def _normalize(x: Tensor, always_rescale: bool | None = None) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    """(x̂, den (N, 1), unclamped (N, 1), scale (N, 1)) with x̂ = F.normalize(x / scale), den = ‖x/scale‖ ∨ eps.
+def _normalize(x: Tensor, always_rescale: bool | None = None
+               ) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
+    """(x̂, den (N, 1), unclamped (N, 1) | None, scale (N, 1) | None): x̂ = F.normalize(x / scale),
+    den = ‖x/scale‖ ∨ eps; None stands for "every row" / "scale 1" (the common case, no work).
 
     Overflow/underflow policy (the losses' normalisation, issue 15 part 4): a row whose norm is
     < eps or overflows to inf (|x| ≳ 1.8e19 in float32) is first divided by its max-abs entry
     (a constant: the direction is scale-invariant), every other row gets scale 1 and exactly
     ``F.normalize``'s value. All-zero rows stay 0 (the losses' input checks refuse them).
     ``always_rescale`` (default: on CUDA) computes the scales without a host synchronisation;
-    otherwise they are only computed when some row needs one (same result).
+    otherwise one (min, max) of the norms decides on the host whether any row needs one.
     """
     norm = torch.linalg.vector_norm(x, dim=1, keepdim=True)
-    outside = (norm < NORM_EPS) | torch.isinf(norm)
     if always_rescale is None:
         always_rescale = x.device.type != "cpu"
-    scale = torch.ones_like(norm)
-    if always_rescale or bool(outside.any()):
-        amax = x.abs().amax(dim=1, keepdim=True)
-        scale = torch.where(outside & (amax > 0), amax, scale)
-        x = x / scale
-        norm = torch.linalg.vector_norm(x, dim=1, keepdim=True)
-    unclamped = norm > NORM_EPS
+    if not always_rescale:
+        if x.shape[0] == 0:
+            return x, norm, None, None
+        lo, hi = (float(v) for v in torch.aminmax(norm))
+        if lo >= NORM_EPS and hi < math.inf:                   # every row in range: plain F.normalize
+            return x / norm, norm, None, None
+    outside = (norm < NORM_EPS) | torch.isinf(norm)
+    amax = x.abs().amax(dim=1, keepdim=True)
+    scale = torch.where(outside & (amax > 0), amax, torch.ones_like(amax))
+    x = x / scale
+    norm = torch.linalg.vector_norm(x, dim=1, keepdim=True)
     den = norm.clamp_min(NORM_EPS)
-    return x / den, den, unclamped, scale
+    return x / den, den, norm > NORM_EPS, scale
 
 
-def _normalize_backward(g: Tensor, xn: Tensor, den: Tensor, unclamped: Tensor, scale: Tensor) -> Tensor:
+def _normalize_backward(g: Tensor, xn: Tensor, den: Tensor, unclamped: Tensor | None,
+                        scale: Tensor | None) -> Tensor:
     """Gradient of F.normalize(x / scale): (g − x̂ (x̂·g)) / ‖x/scale‖ / scale (g / eps / scale where clamped)."""
-    radial = (xn * g).sum(1, keepdim=True) * unclamped
-    return (g - xn * radial) / den / scale
+    radial = (xn * g).sum(1, keepdim=True)
+    if unclamped is not None:
+        radial = radial * unclamped
+    grad = (g - xn * radial) / den
+    return grad if scale is None else grad / scale
 
 
 class _UnitRows(torch.autograd.Function):

@@ -250,6 +250,12 @@ def test_fused_normalisation_lazy_and_always_rescaled_agree():
     always = _normalize(x, always_rescale=True)
     for a, b in zip(lazy, always):
         torch.testing.assert_close(a, b, rtol=0, atol=0)
+    plain = torch.randn(5, 4)
+    fast = _normalize(plain, always_rescale=False)                # in range: no masks, no scales
+    assert fast[2] is None and fast[3] is None
+    full = _normalize(plain, always_rescale=True)
+    torch.testing.assert_close(fast[0], full[0], rtol=0, atol=0)
+    assert bool(full[2].all()) and bool((full[3] == 1).all())
     xd = x.double()
     ref = (xd / xd.norm(dim=1, keepdim=True).clamp_min(1e-300)).float()   # the exact direction (0 for row 4)
     torch.testing.assert_close(lazy[0], ref)
