@@ -148,5 +148,6 @@ def weighted_softmax_xent(a: Tensor, c: Tensor, r: Tensor, w: Tensor | None = No
         raise ValueError(f"k needs w and shape ({a.shape[0]},), got {tuple(k.shape)}")
     if c.shape[0] == 0:
         raise ValueError("weighted_softmax_xent needs at least one candidate")
-    detach = (lambda t: None if t is None else t.detach())
-    return _WeightedSoftmaxXent.apply(a, c, float(scale), r.detach(), detach(w), detach(k), exclude_self, normalize)
+    w = None if w is None else w.detach()
+    k = None if k is None else k.detach()
+    return _WeightedSoftmaxXent.apply(a, c, float(scale), r.detach(), w, k, exclude_self, normalize)

@@ -75,7 +75,9 @@ def test_cuda_tests_stage_tiny_runs_them_skipped(gc, tmp_path):
     rec = gc.run_stage_inline("cuda_tests", "tiny", tmp_path)
     assert rec["status"] == "passed", rec
     counts = rec["result"]["counts"]
-    assert counts.get("failed", 0) == 0 and sum(counts.values()) == len(rec["result"]["tests"])
+    # an id may be a whole module (module-level skip mark), so it can stand for several tests
+    assert counts.get("failed", 0) == 0 and sum(counts.values()) >= len(rec["result"]["tests"])
+    assert counts.get("skipped", 0) == sum(counts.values())  # no CUDA here: every one of them skips
 
 
 def test_loss_benchmark_stage_tiny_and_criteria(gc, tmp_path):
