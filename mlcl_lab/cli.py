@@ -11,12 +11,14 @@ __all__ = ["main", "build_parser"]
 
 
 def _study(args: argparse.Namespace) -> int:
-    from .report.parameters import StudyParameters, check_study_names, parameter_names
+    from .report.parameters import StudyParameters, check_loss_options, check_study_names, parameter_names
     from .report.pipeline import run_study_report
 
     try:
         params = StudyParameters(**{name: getattr(args, name) for name in parameter_names() if hasattr(args, name)})
         check_study_names(params.dataset, params.losses, params.device)
+        check_loss_options(params.loss_options, params.losses)
+        params.train_config()  # rejected here, before a kernel starts, when TrainConfig refuses a setting
     except ValueError as error:
         raise SystemExit(f"mlcl-lab study: {error}") from None
     start = time.perf_counter()
@@ -32,8 +34,9 @@ def _study(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from .report.executors.local import default_jobs
     from .report.grid import expand_grid, load_grid, resolve_grid
-    from .report.parameters import check_study_names
+    from .report.parameters import StudyParameters, check_loss_options, check_study_names
     from .report.pipeline import run_grid_report
 
     if args.full:
@@ -45,9 +48,12 @@ def _report(args: argparse.Namespace) -> int:
         runs = expand_grid(spec)
         for dataset in spec.datasets:
             check_study_names(dataset, spec.losses, args.device)
+        check_loss_options(spec.parameters.get("loss_options", {}), spec.losses)
+        for run in runs:  # what the notebook will build: a TrainConfig that rejects bad settings
+            StudyParameters.from_mapping(run.params, where=f"run {run.name}").train_config()
     except (ValueError, FileNotFoundError) as error:
         raise SystemExit(f"mlcl-lab report: {error}") from None
-    jobs = args.jobs or _default_jobs(args.device)
+    jobs = args.jobs or default_jobs(args.device)
     print(f"mlcl-lab report: grid {spec.name!r} ({len(runs)} runs: {len(spec.datasets)} dataset(s) x {len(spec.losses)} "
           f"loss(es) x {len(spec.seeds)} seed(s) x {len(spec.train_fractions)} fraction(s)), {jobs} parallel job(s)", flush=True)
     from pathlib import Path
@@ -78,16 +84,6 @@ def _report(args: argparse.Namespace) -> int:
     if report.figures_copy:
         print(f"  latest figures copied to {report.figures_copy}")
     return 0 if report.ok else 1
-
-
-def _default_jobs(device: str) -> int:
-    import os
-
-    import torch
-
-    if device != "cpu" and torch.cuda.is_available():
-        return torch.cuda.device_count()
-    return max(1, min(4, os.cpu_count() or 1))
 
 
 def _positive_int(text: str) -> int:

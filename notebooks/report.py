@@ -24,7 +24,14 @@ from IPython.display import Markdown, display
 from mlcl_lab.report.findings import check_findings
 from mlcl_lab.report.grid import load_grid
 from mlcl_lab.report.runs import GridRuns, ReportFolder
-from mlcl_lab.report.tables import METRICS, best_marked_markdown, frame_markdown, summarise, write_report_payload, write_table
+from mlcl_lab.report.tables import (
+    METRICS,
+    best_marked_markdown,
+    frame_markdown,
+    summarise,
+    write_report_payload,
+    write_table,
+)
 from mlcl_lab.viz.embedding_figures import plot_centroid_heatmaps, plot_umap_panels
 from mlcl_lab.viz.study_figures import plot_low_data, plot_metric_bars, plot_training_curves
 
@@ -110,7 +117,22 @@ for ds, part in histories.groupby("dataset", sort=False):
     display(plot_training_curves(part, folder.figure(f"training_curves_{ds}")))
 
 # %% [markdown]
-# ## 6. The paper's claims, checked on these runs
+# ## 6. Cost: seconds per phase (mean over seeds)
+#
+# As each run recorded them in its `params.json`: the kernel's start and imports, data
+# loading, the training phases (split, inputs, stage 1, probe, evaluation,
+# representation), UMAP and writing the run folder.
+
+# %%
+timings = runs.timings()
+phases = tuple(c for c in timings.columns if c not in ("dataset", "train_fraction", "loss", "seed"))
+costs = summarise(timings, phases, by=("dataset", "train_fraction", "loss"))
+costs = costs[[c for c in costs.columns if not c.endswith("_std")]]
+write_table(costs, folder.table("costs"))
+display(Markdown(frame_markdown(costs)))
+
+# %% [markdown]
+# ## 7. The paper's claims, checked on these runs
 #
 # Each verdict is computed from the table above (thresholds and rules in
 # `mlcl_lab.report.findings`); `not testable` means the grid lacks what the claim needs.

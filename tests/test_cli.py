@@ -99,3 +99,22 @@ def test_full_flag_runs_the_full_grid(monkeypatch, tmp_path):
     with pytest.raises(SystemExit):
         main(["report", "--full", "--out", str(tmp_path)])
     assert seen["grid"].name == "full"
+
+
+@pytest.mark.parametrize("options, message", [
+    ("{reg: {alphaa: 0.5}}", r"loss 'reg': unknown hyper-parameter\(s\) \['alphaa'\]; valid ones are \['alpha'"),
+    ("{reg: {alpha: fast}}", "hyper-parameter alpha='fast' is invalid"),
+    ("{rgg: {alpha: 0.5}}", "loss_options names 'rgg', which no run trains; the losses trained: reg, bce"),
+])
+def test_bad_loss_options_in_a_grid_stop_before_running(tmp_path, options, message):
+    grid = tmp_path / "g.yaml"
+    grid.write_text(f"datasets: [yeast]\nlosses: [reg+bce]\nseeds: [0]\nparameters:\n  loss_options: {options}\n")
+    with pytest.raises(SystemExit, match=message):
+        main(["report", "--grid", str(grid), "--out", str(tmp_path / "runs")])
+    assert not (tmp_path / "runs").exists()
+
+
+def test_bad_loss_options_of_a_study_stop_before_running(tmp_path):
+    with pytest.raises(SystemExit, match="loss_options names 'reg', which no run trains"):
+        main(["study", "--losses", "bce", "--loss-options", '{"reg": {"alpha": 0.5}}', "--out", str(tmp_path)])
+    assert not any(tmp_path.iterdir())

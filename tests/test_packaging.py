@@ -145,7 +145,7 @@ def test_wheel_in_a_fresh_venv_runs_a_study_from_an_empty_folder(wheel: Path, tm
     empty = tmp_path / "empty"
     empty.mkdir()
     probe = ("import mlcl_lab; from mlcl_lab.resources import notebooks_dir, builtin_data_dir; "
-             "from mlcl_lab.report.notebooks import default_kernel; "
+             "from mlcl_lab.report.execute import default_kernel; "
              "from jupyter_client.kernelspec import KernelSpecManager as K; "
              "print(mlcl_lab.__file__); print(notebooks_dir()); print(builtin_data_dir()); "
              "print(K().get_kernel_spec(default_kernel()).argv[0])")

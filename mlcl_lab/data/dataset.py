@@ -18,6 +18,8 @@ MODALITIES = ("vector", "text", "image")
 # Head labels: the most frequent labels that together hold HEAD_MASS of all
 # positive label occurrences (Pareto rule); every other label is a tail label.
 HEAD_MASS = 0.8
+# extra keys describing a dataset's own split (see mlcl_lab.data.split_resolve)
+SPLIT_KEYS = ("split", "split_source", "split_kind")
 
 
 @dataclass(frozen=True)
@@ -62,8 +64,13 @@ class MultiLabelDataset:
         return int(self.labels.shape[1])
 
     def subset(self, idx: np.ndarray) -> MultiLabelDataset:
-        """The dataset restricted to the rows ``idx`` (int index array)."""
+        """The dataset restricted to the rows ``idx`` (int index array).
+
+        A split of its own (``extra["split"]``, indices into *this* dataset) is dropped:
+        its indices would point at the wrong rows of the subset.
+        """
         idx = np.asarray(idx, dtype=np.int64)
+        extra = {k: v for k, v in self.extra.items() if k not in SPLIT_KEYS}
         return MultiLabelDataset(
             name=self.name,
             labels=self.labels[idx],
@@ -75,7 +82,7 @@ class MultiLabelDataset:
             source=self.source,
             license=self.license,
             paths=None if self.paths is None else [self.paths[i] for i in idx],
-            extra=dict(self.extra),
+            extra=extra,
         )
 
 
@@ -88,6 +95,11 @@ def validate_dataset(ds: MultiLabelDataset) -> None:
         raise TypeError(f"dataset {ds.name!r}: labels must be uint8, got {y.dtype}")
     if y.size and y.max() > 1:
         raise ValueError(f"dataset {ds.name!r}: labels must be multi-hot (0/1)")
+    if len(set(ds.label_names)) != len(ds.label_names):
+        seen: set = set()
+        dup = sorted({str(n) for n in ds.label_names if n in seen or seen.add(n)})
+        raise ValueError(f"dataset {ds.name!r}: label names repeat {dup[:5]} (names must be "
+                         "unique)")
     if len(ds.label_names) != y.shape[1]:
         raise ValueError(
             f"dataset {ds.name!r}: {len(ds.label_names)} label names for {y.shape[1]} labels"

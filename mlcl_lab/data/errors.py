@@ -5,7 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 
-class DatasetNotFoundError(FileNotFoundError, ValueError):
+class DatasetUnavailable(ValueError):
+    """A dataset cannot be loaded here (files or package missing); the message says how to get it."""
+
+
+class DatasetNotFoundError(FileNotFoundError, DatasetUnavailable):
     """A dataset's files are missing; the message says what to get and where to put it."""
 
 
@@ -51,6 +55,8 @@ def labels_from_lists(label_lists: list[list[str]], label_names: list[str] | Non
 
     names = sorted({lab for labs in label_lists for lab in labs}) if label_names is None \
         else list(label_names)
+    if len(set(names)) != len(names):
+        raise ValueError(f"label_names repeat a name: {names}")
     col = {name: j for j, name in enumerate(names)}
     rows = [i for i, labs in enumerate(label_lists) for lab in labs if lab in col]
     cols = [col[lab] for labs in label_lists for lab in labs if lab in col]

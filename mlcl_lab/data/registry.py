@@ -18,6 +18,12 @@ class DatasetEntry:
     optional package) or "local" (reads files the user downloads; ``path=``).
     how_to_get: the command or download instruction when it is not available.
     is_available: cheap check (no loading) whether it can be loaded now.
+    check: for "local" datasets, ``check(path)`` raises
+    :class:`~mlcl_lab.data.errors.DatasetNotFoundError` (with ``how_to_get``) when the
+    files the loader needs are not under ``path``, without parsing them; ``None``: only
+    the existence of ``path`` is checked.
+    folder: the conventional sub-folder of a data root (``$MLCL_LAB_DATA``) holding
+    this dataset, for datasets that read a folder (see ``data/README.md``).
     """
 
     name: str
@@ -27,6 +33,8 @@ class DatasetEntry:
     how_to_get: str = ""
     modality: str = ""
     is_available: Callable[[], bool] = lambda: True
+    check: Callable[[Any], Any] | None = None
+    folder: str = ""
 
 
 _REGISTRY: dict[str, DatasetEntry] = {}

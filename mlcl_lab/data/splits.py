@@ -124,6 +124,62 @@ def coverage_report(labels: np.ndarray, train_idx: np.ndarray, eval_idx: np.ndar
     ]
 
 
+def resolve_n_draws(labels: np.ndarray, n_draws: int | None = None) -> int:
+    """The iterstrat draws per holdout: ``n_draws``, or 8 when ``N * L <= 2e6`` else 1."""
+    if n_draws is None:
+        return 8 if np.asarray(labels).size <= AUTO_DRAWS_MAX_CELLS else 1
+    if not isinstance(n_draws, (int, np.integer)) or n_draws < 1:
+        raise ValueError(f"n_draws must be an int >= 1, got {n_draws!r}")
+    return int(n_draws)
+
+
+def check_split_sizes(n: int, val_fraction: float, test_fraction: float) -> None:
+    """Refuse inputs too small for the requested parts (named choice: no empty part).
+
+    A part with a non-zero fraction must get >= 1 row (``round(fraction * N) >= 1``) and
+    training keeps >= 1 row; otherwise a ValueError says how many samples are needed.
+    """
+    if n < 1:
+        raise ValueError("cannot split 0 samples: the dataset is empty")
+    n_test = int(round(test_fraction * n))
+    n_val = int(round(val_fraction * n))
+    for part, f, k in (("test", test_fraction, n_test), ("validation", val_fraction, n_val)):
+        if f > 0 and k == 0:
+            need = int(np.ceil(0.5 / f))
+            raise ValueError(f"{part} fraction {f} of {n} sample(s) gives an empty {part} set; "
+                             f"it needs at least {need} samples (or a {part} fraction of 0)")
+    if n - n_test - n_val < 1:
+        raise ValueError(f"{n} sample(s) leave no training row after {n_test} test and "
+                         f"{n_val} validation rows")
+
+
+def validate_split(split: Split, n: int, where: str = "split") -> None:
+    """Raise ValueError unless ``split`` indexes ``n`` rows properly.
+
+    Each part: 1-D integer indices in ``[0, n)`` without repeats; parts disjoint; train and
+    test non-empty (validation may be empty). Rows in no part are allowed (unused rows,
+    e.g. COCO's unused half of val2014, paper.md §6).
+    """
+    parts = {"train": split.train, "val": split.val, "test": split.test}
+    for name, idx in parts.items():
+        idx = np.asarray(idx)
+        if idx.ndim != 1 or (idx.size and not np.issubdtype(idx.dtype, np.integer)):
+            raise ValueError(f"{where}: {name} must be a 1-D integer index array")
+        if idx.size and (idx.min() < 0 or idx.max() >= n):
+            bad = int(idx[(idx < 0) | (idx >= n)][0])
+            raise ValueError(f"{where}: {name} index {bad} is out of range for {n} rows")
+        if np.unique(idx).size != idx.size:
+            vals, counts = np.unique(idx, return_counts=True)
+            raise ValueError(f"{where}: {name} repeats row(s) {vals[counts > 1][:10].tolist()}")
+    for a, b in (("train", "val"), ("train", "test"), ("val", "test")):
+        both = np.intersect1d(parts[a], parts[b])
+        if both.size:
+            raise ValueError(f"{where}: rows {both[:10].tolist()} are in both {a} and {b}")
+    for name in ("train", "test"):
+        if len(parts[name]) == 0:
+            raise ValueError(f"{where}: the {name} part is empty")
+
+
 def split_indices(labels: np.ndarray, val_fraction: float = 0.15, test_fraction: float = 0.15,
                   seed: int = 0, *, n_draws: int | None = None) -> Split:
     """Seeded, label-stratified train/validation/test split.
@@ -143,6 +199,10 @@ def split_indices(labels: np.ndarray, val_fraction: float = 0.15, test_fraction:
             slower. ``None`` (default): 8 when ``N * L <= 2e6`` (e.g. yeast), else 1
             (iterstrat's per-sample loop costs ~3 s per draw on debtags).
 
+    Raises:
+        ValueError: bad fractions/labels, or inputs too small for the requested parts
+        (see :func:`check_split_sizes`).
+
     Returns:
         Split with sorted int64 index arrays partitioning ``range(N)``.
     """
@@ -156,11 +216,9 @@ def split_indices(labels: np.ndarray, val_fraction: float = 0.15, test_fraction:
         )
     if not isinstance(seed, (int, np.integer)):
         raise TypeError(f"seed must be an int, got {type(seed).__name__}")
-    if n_draws is None:
-        n_draws = 8 if y.size <= AUTO_DRAWS_MAX_CELLS else 1
-    if n_draws < 1:
-        raise ValueError(f"n_draws must be >= 1, got {n_draws}")
+    n_draws = resolve_n_draws(y, n_draws)
     n = len(y)
+    check_split_sizes(n, val_fraction, test_fraction)
     test_mask = _stratified_holdout(y, test_fraction, 2 * int(seed), n_draws)
     rest = np.flatnonzero(~test_mask)
     val_frac_rest = val_fraction * n / len(rest) if len(rest) else 0.0
@@ -231,7 +289,7 @@ def stratified_order(labels: np.ndarray, seed: int = 0, n_chunks: int = 100) -> 
 
 
 def training_subset(train_idx: np.ndarray, labels: np.ndarray, fraction: float,
-                    seed: int = 0) -> np.ndarray:
+                    seed: int = 0, *, cache_dir=None) -> np.ndarray:
     """Label-stratified subset of ``train_idx`` holding ``fraction`` of it (nested).
 
     The subset is the first ``max(1, round(fraction * n_train))`` entries of
@@ -245,6 +303,9 @@ def training_subset(train_idx: np.ndarray, labels: np.ndarray, fraction: float,
         labels: (N, L) multi-hot of the whole dataset.
         fraction: in (0, 1]; 1.0 returns all of ``train_idx`` (sorted).
         seed: integer seed.
+        cache_dir: the ordering goes through the split cache
+            (:func:`mlcl_lab.data.split_cache.cached_stratified_order`, same result):
+            ``None`` its default location, a folder, or ``False`` for no cache.
 
     Returns:
         Sorted int64 array, a subset of ``train_idx``.
@@ -259,7 +320,13 @@ def training_subset(train_idx: np.ndarray, labels: np.ndarray, fraction: float,
         raise ValueError(f"train_idx out of range for {len(y)} samples")
     if fraction == 1.0 or len(train_idx) == 0:
         return np.sort(train_idx)
-    order = train_idx[stratified_order(y[train_idx], seed=seed)]
+    if cache_dir is False:
+        local = stratified_order(y[train_idx], seed=seed)
+    else:
+        from .split_cache import cached_stratified_order
+
+        local, _ = cached_stratified_order(y[train_idx], seed=seed, cache_dir=cache_dir)
+    order = train_idx[local]
     m = max(1, int(round(fraction * len(train_idx))))
     subset = np.sort(order[:m])
     missing = np.flatnonzero(y[train_idx].any(axis=0) & ~y[subset].any(axis=0))
@@ -274,13 +341,14 @@ def training_subset(train_idx: np.ndarray, labels: np.ndarray, fraction: float,
 
 def dataset_split(ds, val_fraction: float = 0.15, test_fraction: float = 0.15,
                   seed: int = 0) -> Split:
-    """The split to use for ``ds``: its official split if it has one, else a stratified one.
+    """The split to use for ``ds``: ``resolve_split(...).split`` without the cache.
 
-    Datasets loaded from the paper's distributions carry ``ds.extra["split"]``
-    (paper.md §6); the fractions and seed are then ignored. Otherwise
-    :func:`split_indices` on ``ds.labels``.
+    A dataset with its own split (paper.md §6 official splits, user splits) gets it (its
+    validation carved from the training part when it has none); otherwise
+    :func:`split_indices` on ``ds.labels``. See :func:`resolve_split` for the provenance.
     """
-    official = getattr(ds, "extra", {}).get("split")
-    if official is not None:
-        return official
-    return split_indices(ds.labels, val_fraction, test_fraction, seed)
+    return resolve_split(ds, seed=seed, val_fraction=val_fraction, test_fraction=test_fraction,
+                         cache_dir=False).split
+
+
+from .split_resolve import SplitRecord, resolve_split, warm_split_cache  # noqa: E402, F401  (re-exported; uses the names above)

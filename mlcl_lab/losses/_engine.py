@@ -75,8 +75,11 @@ def per_anchor_loss(terms: PairTerms) -> tuple[Tensor, Tensor, Tensor]:
     log_sigma = masked_log_softmax(terms.logits, terms.denom, terms.log_omega)
     loss = -(w * log_sigma).sum(dim=1)
     if terms.reg:
-        sigma = log_sigma.detach().exp()
-        r = torch.clamp(sigma - w, min=0.0) * (w > 0).to(w.dtype)
+        # σ only on positives: outside the denominator (the anchor's own column) log σ can
+        # reach 2/τ, and exp would overflow in float32 for τ < 0.023 (then inf · 0 = NaN)
+        pos = w > 0
+        sigma = torch.where(pos, log_sigma.detach(), torch.zeros_like(log_sigma)).exp()
+        r = torch.where(pos, torch.clamp(sigma - w, min=0.0), torch.zeros_like(w))
         loss = loss - (r * terms.logits).sum(dim=1)
     return loss, log_sigma, valid
 

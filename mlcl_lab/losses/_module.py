@@ -1,21 +1,24 @@
 """Base classes: every loss is an ``nn.Module`` with ``.kind`` and ``.uses_prototypes``.
 
 Contrastive losses receive RAW embeddings; they are L2-normalised inside
-(``F.normalize``, eps 1e-12, as in the authors' code) and the whole computation runs in
-float32 (float64 stays float64) with autocast disabled, so fp16/bf16 inputs give finite
-gradients. Subclasses implement ``pair_terms`` (contrastive) or ``elementwise`` (supervised).
+(:func:`mlcl_lab.core.unit_rows`: ``F.normalize`` as in the authors' code for norms in
+[1e-12, inf), rows outside first divided by their max-abs entry, so no magnitude overflows;
+all-zero rows are refused) and the whole computation runs in float32 (float64 stays float64,
+:func:`mlcl_lab.core.compute_dtype`) with autocast disabled, so fp16/bf16 inputs give finite
+gradients. Subclasses implement ``pair_terms`` (contrastive) or ``compute`` (supervised).
 """
 from __future__ import annotations
 
 from typing import Any, ClassVar, Mapping
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..core.normalize import unit_rows
+from ..core.precision import compute_dtype
 from . import _hyper as H
 from ._engine import POLICIES, PairTerms, apply_decoupled, reduce_terms
-from ._validation import check_embeddings, check_labels, compute_dtype
+from ._validation import LOGIT_LIMIT, check_embeddings, check_labels
 
 
 class LossBase(nn.Module):
@@ -40,7 +43,7 @@ class LossBase(nn.Module):
 def contrastive_hyper(**extra: H.Hyper) -> dict[str, H.Hyper]:
     """Hyper-parameters shared by contrastive losses plus loss-specific ones."""
     base = {
-        "temperature": H.positive("softmax temperature τ")(0.1),
+        "temperature": H.temperature()(0.1),
         "empty_anchors": H.choice(*POLICIES, doc="anchors without positives: skip them or count them as 0")("skip"),
         "validate": H.boolean("check shapes, binary labels and finite embeddings")(True),
         "decoupled": H.boolean("DCL-style: remove positives from the denominator")(False),
@@ -70,10 +73,11 @@ class ContrastiveLoss(LossBase):
         self._check(z, y, prototypes, ref_z, ref_y)
         dt = compute_dtype(z)
         with torch.autocast(device_type=z.device.type, enabled=False):
-            zn = F.normalize(z.to(dt), dim=-1)
+            # zero rows were refused by _check (validate=True); unit_rows cannot overflow
+            zn = unit_rows(z.to(dt), "z", check=False)
             yf = y.to(dt)
-            pn = F.normalize(prototypes.to(dt), dim=-1) if prototypes is not None else None
-            rz = F.normalize(ref_z.to(dt), dim=-1) if ref_z is not None else None
+            pn = unit_rows(prototypes.to(dt), "prototypes", check=False) if prototypes is not None else None
+            rz = unit_rows(ref_z.to(dt), "ref_z", check=False) if ref_z is not None else None
             ry = ref_y.to(dt) if ref_y is not None else None
             terms = self.pair_terms(zn, yf, pn, rz, ry)
             terms.weights = terms.weights.detach()
@@ -97,16 +101,14 @@ class ContrastiveLoss(LossBase):
             raise ValueError(f"loss {self.name!r} does not use prototypes; pass prototypes=None")
         if not self.hp["validate"]:
             return
-        check_embeddings(z, "z")
+        check_embeddings(z, "z", normalised=True)
         check_labels(y, "y", z.shape[0])
-        if z.shape[0] < 1:
-            raise ValueError("z must contain at least one sample")
         if prototypes is not None:
-            check_embeddings(prototypes, "prototypes", z.shape[1])
+            check_embeddings(prototypes, "prototypes", z.shape[1], normalised=True)
             if prototypes.shape[0] != y.shape[1]:
                 raise ValueError(f"prototypes has {prototypes.shape[0]} rows, expected L={y.shape[1]}")
         if ref_z is not None:
-            check_embeddings(ref_z, "ref_z", z.shape[1])
+            check_embeddings(ref_z, "ref_z", z.shape[1], normalised=True, min_rows=0)
             check_labels(ref_y, "ref_y", ref_z.shape[0], y.shape[1])
 
 
@@ -118,7 +120,7 @@ class SupervisedLoss(LossBase):
 
     def forward(self, logits: Tensor, y: Tensor) -> Tensor:
         if self.hp.get("validate", True):
-            check_embeddings(logits, "logits")
+            check_embeddings(logits, "logits", max_abs=LOGIT_LIMIT)
             check_labels(y, "y", logits.shape[0], None)
             if y.shape != logits.shape:
                 raise ValueError(f"y shape {tuple(y.shape)} must equal logits shape {tuple(logits.shape)}")

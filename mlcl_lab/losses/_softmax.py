@@ -23,8 +23,3 @@ def masked_log_softmax(logits: Tensor, member: Tensor, log_weight: Tensor | None
     entries outside the denominator still get a finite value (they carry zero weight).
     """
     return logits - masked_logsumexp(logits, member, log_weight)
-
-
-def masked_softmax(logits: Tensor, member: Tensor, log_weight: Tensor | None = None) -> Tensor:
-    """σ_ij = exp(masked_log_softmax) (finite; may exceed the row-sum 1 outside the denominator)."""
-    return masked_log_softmax(logits, member, log_weight).exp()

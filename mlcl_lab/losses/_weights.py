@@ -2,23 +2,19 @@
 
 Conventions: ``ya`` (A, L) anchor labels, ``yc`` (C, L) candidate labels, float;
 ``self_mask`` (A, C) bool marks the candidate that *is* the anchor (excluded everywhere).
+The positive rules (any / all / Jaccard) live in :mod:`mlcl_lab.core.positives`, shared
+with the alignment metric; the loss-specific weightings are here.
 """
 from __future__ import annotations
 
 import torch
 from torch import Tensor
 
+from ..core.positives import all_positive, any_positive, intersections, jaccard, unions
 from ._engine import EPS
 
-
-def intersections(ya: Tensor, yc: Tensor) -> Tensor:
-    """|Y_i ∩ Y_j|, (A, C)."""
-    return ya @ yc.T
-
-
-def unions(ya: Tensor, yc: Tensor, inter: Tensor) -> Tensor:
-    """|Y_i ∪ Y_j| = |Y_i| + |Y_j| − |Y_i ∩ Y_j|, (A, C)."""
-    return ya.sum(1, keepdim=True) + yc.sum(1).unsqueeze(0) - inter
+__all__ = ["all_positive", "any_positive", "intersections", "jaccard_weights", "overlap_factor",
+           "per_label_normalised", "safe_div", "uniform_over", "unions"]
 
 
 def safe_div(num: Tensor, den: Tensor) -> Tensor:
@@ -28,21 +24,8 @@ def safe_div(num: Tensor, den: Tensor) -> Tensor:
 
 def jaccard_weights(ya: Tensor, yc: Tensor, self_mask: Tensor) -> Tensor:
     """``base``: J_ij = |∩|/(|∪| + EPS), W_ij = J_ij / (Σ_k J_ik + EPS) (authors' EPS placement)."""
-    inter = intersections(ya, yc)
-    jac = inter / (unions(ya, yc, inter) + EPS) * (~self_mask).to(ya.dtype)
+    jac = jaccard(ya, yc, eps=EPS) * (~self_mask).to(ya.dtype)
     return jac / (jac.sum(1, keepdim=True) + EPS)
-
-
-def any_positive(ya: Tensor, yc: Tensor, self_mask: Tensor) -> Tensor:
-    """bool (A, C): candidate shares ≥ 1 label with the anchor."""
-    return (intersections(ya, yc) > 0) & ~self_mask
-
-
-def all_positive(ya: Tensor, yc: Tensor, self_mask: Tensor) -> Tensor:
-    """bool (A, C): identical non-empty label sets (unlabelled samples are nobody's positive)."""
-    inter = intersections(ya, yc)
-    na, nc = ya.sum(1, keepdim=True), yc.sum(1).unsqueeze(0)
-    return (inter == na) & (inter == nc) & (na > 0) & ~self_mask
 
 
 def uniform_over(pos: Tensor, dtype: torch.dtype) -> Tensor:

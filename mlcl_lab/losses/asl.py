@@ -27,10 +27,10 @@ class AsymmetricLoss(SupervisedLoss):
     name = "asl"
     description = "asymmetric loss (gamma_neg, gamma_pos, probability clip) on logits"
     HYPER = {
-        "gamma_neg": H.non_negative("focusing exponent of negatives")(1.0),
-        "gamma_pos": H.non_negative("focusing exponent of positives")(0.0),
-        "clip": H.Hyper(0.0, lambda v: H._is_real(v) and 0 <= v < 1, "a float in [0, 1)", "probability margin"),
-        "eps": H.Hyper(0.0, lambda v: H._is_real(v) and 0 <= v < 0.5, "a float in [0, 0.5)", "authors' clamp"),
+        "gamma_neg": H.focusing("focusing exponent of negatives")(1.0),
+        "gamma_pos": H.focusing("focusing exponent of positives")(0.0),
+        "clip": H.in_range(0.0, 1.0, "probability margin", high_open=True)(0.0),
+        "eps": H.in_range(0.0, 0.5, "authors' clamp", high_open=True)(0.0),
         "validate": H.boolean()(True),
     }
 

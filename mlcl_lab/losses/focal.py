@@ -19,17 +19,13 @@ from ._module import SupervisedLoss
 from ._registry import register
 
 
-def _alpha_ok(v: object) -> bool:
-    return v is None or (H._is_real(v) and 0 <= v <= 1)
-
-
 @register
 class FocalLoss(SupervisedLoss):
     name = "focal"
     description = "focal loss (gamma, optional alpha balancing) on logits"
     HYPER = {
-        "gamma": H.non_negative("focusing exponent")(2.0),
-        "alpha": H.Hyper(None, _alpha_ok, "None or a float in [0, 1]", "positive-class weight"),
+        "gamma": H.focusing("focusing exponent")(2.0),
+        "alpha": H.optional(H.in_range(0.0, 1.0), "positive-class weight")(None),
         "validate": H.boolean()(True),
     }
 

@@ -78,10 +78,14 @@ def _terms(obj: ContrastiveLoss, y: Tensor, z: Tensor | None, prototypes: Tensor
     return obj.terms(z, y, prototypes=prototypes, ref_z=ref_z, ref_y=ref_y), have_z
 
 
-def pair_weights(loss: str | ContrastiveLoss, y: Tensor, z: Tensor | None = None, *,
+def loss_pair_weights(loss: str | ContrastiveLoss, y: Tensor, z: Tensor | None = None, *,
                  prototypes: Tensor | None = None, ref_z: Tensor | None = None,
                  ref_y: Tensor | None = None, **hyper: object) -> PairWeights:
-    """Positive-weight matrix W and softmax σ of a contrastive loss for one batch.
+    """Positive-weight matrix W and softmax σ of a contrastive loss for one batch (a loss's view).
+
+    Not to be confused with :func:`mlcl_lab.core.positive_weights`, the plain label rule
+    (any / all / Jaccard) between two label matrices: here W is the loss's own weighting
+    (normalised per anchor, prototypes, EPS placements) with its masks and divisor.
 
     Rows are anchors (instances, then prototypes for ``mscwrg``/``reg``), columns are
     candidates (in the loss's own order: batch, reference set, prototypes for ``msc``).
@@ -94,7 +98,8 @@ def pair_weights(loss: str | ContrastiveLoss, y: Tensor, z: Tensor | None = None
         if have_z:
             lw = t.log_omega if t.log_omega is not None else torch.zeros_like(t.logits[:1])
             log_sigma = masked_log_softmax(t.logits, t.denom, t.log_omega) + lw
-            sigma = log_sigma.exp() * t.denom.to(t.logits.dtype)
+            # exp only inside the denominator: outside it log σ can exceed float32's exp range
+            sigma = torch.where(t.denom, log_sigma, torch.full_like(log_sigma, float("-inf"))).exp()
         counted = counted_anchors(t, obj.hp["empty_anchors"])
         divisor = ((t.unit * counted.to(t.unit.dtype)).sum() + t.divisor_eps).clamp_min(1.0)
     return PairWeights(W=t.weights, sigma=sigma, denom=t.denom, valid=valid_anchors(t), counted=counted,
@@ -109,7 +114,7 @@ def gradient_components(z: Tensor, y: Tensor, loss: str | ContrastiveLoss = "bas
 
     ``loss`` is a name (with ``hyper``, e.g. ``temperature=0.1, alpha=0.5``) or a loss module.
     """
-    pw = pair_weights(loss, y, z, prototypes=prototypes, ref_z=ref_z, ref_y=ref_y, **hyper)
+    pw = loss_pair_weights(loss, y, z, prototypes=prototypes, ref_z=ref_z, ref_y=ref_y, **hyper)
     w, p = pw.W, pw.sigma
     scale = (pw.counted.to(w.dtype) * pw.valid.to(w.dtype) / pw.divisor).unsqueeze(1)
     w = w * pw.valid.unsqueeze(1).to(w.dtype)

@@ -34,8 +34,8 @@ class MSCLoss(ContrastiveLoss):
     description = "ABALONE L_MSC: prototypes, beta-weighted instance repulsion, per-label attraction"
     uses_prototypes = True
     HYPER = contrastive_hyper(
-        alpha=H.non_negative("instance share of the per-label attraction")(1.0),
-        beta=H.positive("repulsion weight of instances in the denominator")(0.1),
+        alpha=H.in_range(0.0, 1e6, "instance share of the per-label attraction")(1.0),
+        beta=H.in_range(1e-6, 1e6, "repulsion weight of instances in the denominator")(0.1),
     )
 
     def pair_terms(self, zn: Tensor, y: Tensor, pn: Tensor | None, rz: Tensor | None,

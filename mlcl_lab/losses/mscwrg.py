@@ -40,7 +40,7 @@ class MSCWRGLoss(ContrastiveLoss):
     name = "mscwrg"
     description = "instances + prototypes pool, per-label normalised overlap^alpha weights (no REG term)"
     uses_prototypes = True
-    HYPER = contrastive_hyper(alpha=H.real("overlap exponent; < 0 means hard subset threshold")(0.0))
+    HYPER = contrastive_hyper(alpha=H.in_range(-1e6, 1e6, "overlap exponent; < 0 means hard subset threshold")(0.0))
 
     def pair_terms(self, zn: Tensor, y: Tensor, pn: Tensor | None, rz: Tensor | None,
                    ry: Tensor | None) -> PairTerms:

@@ -28,7 +28,7 @@ class REGLoss(ContrastiveLoss):
     name = "reg"
     description = "REG (authors' mscrg): mscwrg with the stop-gradient term removing positive-positive repulsion"
     uses_prototypes = True
-    HYPER = contrastive_hyper(alpha=H.real("overlap exponent; < 0 means hard subset threshold")(0.0))
+    HYPER = contrastive_hyper(alpha=H.in_range(-1e6, 1e6, "overlap exponent; < 0 means hard subset threshold")(0.0))
     del HYPER["decoupled"]
 
     def pair_terms(self, zn: Tensor, y: Tensor, pn: Tensor | None, rz: Tensor | None,

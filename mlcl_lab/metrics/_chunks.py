@@ -31,20 +31,6 @@ def chunk_rows(
     return int(min(max(rows, 1), max(n_rows, 1)))
 
 
-def l2_normalize(z: torch.Tensor, name: str = "z") -> torch.Tensor:
-    """Row-wise L2 normalisation; zero rows raise (their direction is undefined)."""
-    norms = torch.linalg.vector_norm(z, dim=1, keepdim=True)
-    if bool((norms == 0).any()):
-        n_zero = int((norms == 0).sum())
-        raise ValueError(f"{name} has {n_zero} all-zero row(s); they cannot be L2-normalised")
-    return z / norms
-
-
-def compute_dtype(z: torch.Tensor) -> torch.dtype:
-    """Block arithmetic dtype: the input's, with half precisions raised to float32."""
-    return torch.float64 if z.dtype == torch.float64 else torch.float32
-
-
 def sq_dists(
     a: torch.Tensor, b: torch.Tensor, a_sq: torch.Tensor, b_sq: torch.Tensor
 ) -> torch.Tensor:

@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from mlcl_lab.core.checks import check_nonempty
+
 ArrayLike = Any  # numpy.ndarray | torch.Tensor | nested sequences
 
 
@@ -42,10 +44,7 @@ def check_2d(t: torch.Tensor, name: str, min_rows: int = 1) -> None:
     """Require a 2-D tensor with at least ``min_rows`` rows and one column."""
     if t.ndim != 2:
         raise ValueError(f"{name} must be 2-D (N, *), got shape {tuple(t.shape)}")
-    if t.shape[0] < min_rows:
-        raise ValueError(f"{name} needs at least {min_rows} row(s), got N={t.shape[0]}")
-    if t.shape[1] < 1:
-        raise ValueError(f"{name} must have at least one column, got shape {tuple(t.shape)}")
+    check_nonempty(t, name, min_rows)
 
 
 def check_finite(t: torch.Tensor, name: str) -> None:

@@ -46,8 +46,16 @@ from mlcl_lab.metrics._validation import (
     check_choice,
     check_finite,
 )
+from mlcl_lab.metrics.stat_scores import (
+    THRESHOLD_RULES,
+    StatScores,
+    _stats_at_thresholds,
+    _stats_from_predictions,
+    _validate_thresholds,
+    f1_from_stats,
+    micro_f1_from_stats,
+)
 
-THRESHOLD_RULES = (">=", ">")
 EMPTY_LABEL_POLICIES = ("include", "exclude")
 DEFAULT_KS = (1, 3, 5)
 
@@ -113,26 +121,19 @@ def _safe_ratio(num: torch.Tensor, den: torch.Tensor, fill: float) -> torch.Tens
 
 
 def _f1_scores(
-    truth: torch.Tensor,
-    pred: torch.Tensor,
+    label_stats: StatScores,
+    sample_stats: StatScores,
     zero_division: float,
     f1_empty_labels: str,
 ) -> dict[str, float]:
-    t = truth.to(torch.float64)
-    p = pred.to(torch.float64)
-    tp_l = (t * p).sum(0)
-    fp_l = ((1 - t) * p).sum(0)
-    fn_l = (t * (1 - p)).sum(0)
-    f1_l = _safe_ratio(2 * tp_l, 2 * tp_l + fp_l + fn_l, zero_division)
+    """micro / macro / samples F1 from the stat-scores core (per-label and per-sample counts)."""
+    f1_l = f1_from_stats(label_stats, zero_division)
     keep = torch.ones_like(f1_l, dtype=torch.bool)
     if f1_empty_labels == "exclude":
-        keep = t.sum(0) > 0
+        keep = label_stats.support > 0
     macro = f1_l[keep].mean() if bool(keep.any()) else torch.tensor(zero_division)
-    tp, fp, fn = tp_l.sum(), fp_l.sum(), fn_l.sum()
-    micro = _safe_ratio(2 * tp, 2 * tp + fp + fn, zero_division)
-    tp_s = (t * p).sum(1)
-    den_s = t.sum(1) + p.sum(1)
-    samples = _safe_ratio(2 * tp_s, den_s, zero_division).mean()
+    micro = micro_f1_from_stats(label_stats, zero_division)
+    samples = f1_from_stats(sample_stats, zero_division).mean()
     return {"micro_f1": float(micro), "macro_f1": float(macro), "samples_f1": float(samples)}
 
 
@@ -235,11 +236,15 @@ def classification_metrics(
     thr = _threshold_tensor(threshold, truth.shape[1], score.device)
     pred = binarize(prob, thr, threshold_rule)
 
+    label_stats = _stats_from_predictions(truth, pred, "labels")
+    sample_stats = _stats_from_predictions(truth, pred, "samples")
+    wrong = label_stats.fp + label_stats.fn  # (L,) cells predicted wrongly per label
+    exact = (sample_stats.fp + sample_stats.fn) == 0  # (N,) samples predicted exactly
     out: dict[str, float] = {
-        "hamming_loss": float((pred != truth).to(torch.float64).mean()),
-        "subset_accuracy": float((pred == truth).all(dim=1).to(torch.float64).mean()),
+        "hamming_loss": float(wrong.sum() / truth.numel()),
+        "subset_accuracy": float(exact.to(torch.float64).mean()),
     }
-    out.update(_f1_scores(truth, pred, float(zero_division), f1_empty_labels))
+    out.update(_f1_scores(label_stats, sample_stats, float(zero_division), f1_empty_labels))
     out.update(_ranking_scores(truth, score, ap_empty_labels, ks))
     return out
 
@@ -285,16 +290,9 @@ def tune_thresholds(
     check_finite(g, "grid")
     if bool((g < 0).any()) or bool((g > 1).any()):
         raise ValueError("grid values must lie in [0, 1]")
-    g = torch.sort(g).values
-    t = truth.to(torch.float64)
-    n_pos = t.sum(0)
-    f1_rows = []
-    for thr in g:  # loop over grid values only; each step is vectorised over (N, L)
-        p = binarize(prob, thr, threshold_rule).to(torch.float64)
-        tp = (t * p).sum(0)
-        den = n_pos + p.sum(0)
-        f1_rows.append(_safe_ratio(2 * tp, den, float(zero_division)))
-    f1 = torch.stack(f1_rows)  # (G, L)
+    g = _validate_thresholds(g)
+    stats = _stats_at_thresholds(truth, prob, g, threshold_rule)  # (G, L) counts
+    f1 = f1_from_stats(stats, float(zero_division))  # (G, L)
     best = f1.max(dim=0, keepdim=True).values
     dist = (g - float(default)).abs()[:, None].expand_as(f1)
     dist = torch.where(f1 == best, dist, torch.full_like(dist, float("inf")))

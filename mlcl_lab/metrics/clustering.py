@@ -7,7 +7,9 @@ import math
 
 import torch
 
-from mlcl_lab.metrics._chunks import chunk_rows, compute_dtype, l2_normalize, sq_dists
+from mlcl_lab.core.normalize import pow2_rescale, unit_rows
+from mlcl_lab.core.precision import compute_dtype
+from mlcl_lab.metrics._chunks import chunk_rows, sq_dists
 from mlcl_lab.metrics._validation import ArrayLike, as_embeddings, as_multihot
 
 
@@ -19,7 +21,9 @@ def _inputs(z: ArrayLike, y: ArrayLike, normalize: bool) -> tuple[torch.Tensor, 
     if not isinstance(normalize, bool):
         raise TypeError(f"normalize must be a bool, got {type(normalize).__name__}")
     x = x.to(compute_dtype(x))
-    return (l2_normalize(x) if normalize else x), labels
+    # raw geometry: an exact power-of-two rescale keeps squared distances finite and leaves
+    # silhouette, Davies-Bouldin and neighbour rankings unchanged (scale-invariant)
+    return (unit_rows(x) if normalize else pow2_rescale(x)[0]), labels
 
 
 def frequent_label_sets(
@@ -115,7 +119,9 @@ def label_set_clustering(
     Paper 2 (2404.08720) Table 4: "each unique label combination is treated as a class,
     keeping only the most frequent half of the combinations"; only samples of the kept
     classes enter the scores (see :func:`frequent_label_sets`). Euclidean distance on
-    L2-normalised embeddings by default (``normalize=False``: raw embeddings).
+    L2-normalised embeddings by default (``normalize=False``: raw embeddings, after an exact
+    power-of-two rescale that leaves both scores unchanged and keeps squared distances finite
+    at any magnitude, :func:`mlcl_lab.core.pow2_rescale`).
     Conventions follow scikit-learn: a singleton class scores silhouette 0, and
     Davies–Bouldin is 0 when all clusters are points or all centroids coincide
     (e.g. all embeddings identical -> silhouette 0.0, davies_bouldin 0.0).

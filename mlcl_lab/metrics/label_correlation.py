@@ -1,19 +1,66 @@
 """How embedding geometry follows the labels (our analysis; paper 1 §8 leaves it open).
 
-(a) pair level: Spearman correlation between the label Jaccard of a pair of samples and
-    the cosine similarity of their embeddings, over all pairs or seeded sampled pairs;
-(b) label level: cosine similarity between label centroids (or given prototypes) next
-    to label co-occurrence statistics (Jaccard of label columns, PMI), with their
-    rank and linear correlations over label pairs.
+(a) pair level (:func:`pair_correlation`): Spearman correlation between the label
+    Jaccard of a pair of samples and the cosine similarity of their embeddings, over all
+    pairs or seeded sampled pairs (:func:`sample_pairs`);
+(b) label level: cosine similarity between label centroids or given prototypes
+    (:func:`label_directions`) next to label co-occurrence statistics
+    (:func:`cooccurrence`: Jaccard of label columns, PMI), with their rank and linear
+    correlations over label pairs (:func:`label_level_correlations`).
+
+:func:`label_correlation` runs both and returns a :class:`LabelCorrelation`.
+Every correlation is 0.0 when undefined (fewer than 2 pairs or a constant side, e.g. a
+single label or identical embeddings).
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+
+import numpy as np
 import torch
 
-from mlcl_lab.metrics._chunks import l2_normalize
+from mlcl_lab.core.normalize import unit_rows
+from mlcl_lab.core.positives import jaccard, jaccard_paired
 from mlcl_lab.metrics._stats import pearson, spearman
 from mlcl_lab.metrics._validation import ArrayLike, as_embeddings, as_multihot
+
+
+@dataclass(frozen=True)
+class LabelCorrelation:
+    """Result of :func:`label_correlation` (L labels).
+
+    Attributes:
+        spearman_jaccard_cosine: (a) Spearman(pair Jaccard, pair cosine).
+        n_pairs: number of sample pairs used in (a).
+        centroid_cosine: (L, L) cosine between label centroids (mean of the normalised
+            embeddings carrying the label) or prototypes; rows of labels without samples
+            (centroid mode) are 0.
+        cooccurrence_jaccard: (L, L) |i ∩ j| / |i ∪ j| over samples.
+        pmi: (L, L) log p(i, j) / (p(i) p(j)), -inf where i and j never co-occur.
+        label_present: (L,) bool, label carried by at least one sample.
+        centroid_cooccurrence_spearman / centroid_cooccurrence_pearson: over the label
+            pairs i < j with both labels usable (present, non-zero centroid).
+        centroid_pmi_spearman / centroid_pmi_pearson: over those pairs with finite PMI.
+        n_label_pairs / n_label_pairs_pmi: the numbers of those label pairs.
+    """
+
+    spearman_jaccard_cosine: float
+    n_pairs: int
+    centroid_cosine: np.ndarray
+    cooccurrence_jaccard: np.ndarray
+    pmi: np.ndarray
+    label_present: np.ndarray
+    centroid_cooccurrence_spearman: float
+    centroid_cooccurrence_pearson: float
+    centroid_pmi_spearman: float
+    centroid_pmi_pearson: float
+    n_label_pairs: int
+    n_label_pairs_pmi: int
+
+    def to_dict(self) -> dict[str, float | int | np.ndarray]:
+        """The fields as a flat dict (the keys of the former dict result, same values)."""
+        return asdict(self)
 
 
 def sample_pairs(n: int, n_pairs: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -31,9 +78,21 @@ def sample_pairs(n: int, n_pairs: int, seed: int = 0) -> tuple[torch.Tensor, tor
     return i, j
 
 
-def _pmi(y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """(L, L) PMI log p(i,j)/(p(i)p(j)) (-inf if never co-occurring) and column Jaccard."""
-    f = y.to(torch.float64)
+def pair_correlation(x: torch.Tensor, labels: torch.Tensor, n_pairs: int, seed: int) -> tuple[float, int]:
+    """(a) Spearman(Jaccard of the label sets, cosine) over sample pairs; returns (rho, #pairs).
+
+    ``x`` (N, D) unit rows (float64), ``labels`` (N, L) bool on the same device.
+    """
+    i, j = sample_pairs(x.shape[0], n_pairs, seed)
+    i, j = i.to(x.device), j.to(x.device)
+    cos = (x[i] * x[j]).sum(1)
+    jac = jaccard_paired(labels[i].to(torch.float64), labels[j].to(torch.float64))
+    return spearman(jac, cos), int(i.numel())
+
+
+def cooccurrence(labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(L, L) PMI log p(i,j)/(p(i)p(j)) (-inf if never co-occurring) and column Jaccard, float64."""
+    f = labels.to(torch.float64)
     n = f.shape[0]
     co = f.T @ f
     cnt = torch.diagonal(co)
@@ -45,9 +104,56 @@ def _pmi(y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         torch.log(p_ij.clamp_min(1e-300)) - torch.log(denom.clamp_min(1e-300)),
         torch.full_like(co, float("-inf")),
     )
-    union = cnt[:, None] + cnt[None, :] - co
-    jac = torch.where(union > 0, co / union.clamp_min(1.0), torch.zeros_like(co))
-    return pmi, jac
+    return pmi, jaccard(f.T, f.T)
+
+
+def label_directions(
+    x: torch.Tensor, labels: torch.Tensor, prototypes: ArrayLike | None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(L, D) unit label directions and (L,) bool "usable" mask.
+
+    Centroid mode (``prototypes=None``): the normalised sum of the unit embeddings of the
+    samples carrying each label; a label without samples or with a zero centroid gets a
+    0 row and is not usable. Prototype mode: the (L, D) prototypes, L2-normalised; usable
+    where the label is present.
+    """
+    f = labels.to(torch.float64)
+    present = f.sum(0) > 0
+    if prototypes is None:
+        cent = f.T @ x  # (L, D) sums of normalised embeddings
+        norms = torch.linalg.vector_norm(cent, dim=1, keepdim=True)
+        ok = norms[:, 0] > 0
+        unit = torch.where(ok[:, None], cent / norms.clamp_min(1e-300), torch.zeros_like(cent))
+        return unit, present & ok
+    p = as_embeddings(prototypes, "prototypes").to(device=x.device, dtype=torch.float64)
+    if p.shape != (labels.shape[1], x.shape[1]):
+        raise ValueError(
+            f"prototypes must have shape (L, D)=({labels.shape[1]}, {x.shape[1]}), got {tuple(p.shape)}"
+        )
+    return unit_rows(p, "prototypes"), present
+
+
+def label_level_correlations(
+    ccos: torch.Tensor, cjac: torch.Tensor, pmi: torch.Tensor, usable: torch.Tensor
+) -> dict[str, float | int]:
+    """(b) Spearman / Pearson of centroid cosine vs co-occurrence Jaccard and vs PMI.
+
+    Over label pairs i < j with both labels ``usable``; the PMI correlations only over
+    the pairs with finite PMI (labels that co-occur).
+    """
+    n_labels = ccos.shape[0]
+    iu = torch.triu_indices(n_labels, n_labels, offset=1, device=ccos.device)
+    both = usable[iu[0]] & usable[iu[1]]
+    a, b = iu[0][both], iu[1][both]
+    finite = torch.isfinite(pmi[a, b])
+    return {
+        "centroid_cooccurrence_spearman": spearman(ccos[a, b], cjac[a, b]),
+        "centroid_cooccurrence_pearson": pearson(ccos[a, b], cjac[a, b]),
+        "centroid_pmi_spearman": spearman(ccos[a, b][finite], pmi[a, b][finite]),
+        "centroid_pmi_pearson": pearson(ccos[a, b][finite], pmi[a, b][finite]),
+        "n_label_pairs": int(a.numel()),
+        "n_label_pairs_pmi": int(finite.sum()),
+    }
 
 
 def label_correlation(
@@ -57,31 +163,23 @@ def label_correlation(
     n_pairs: int = 200_000,
     seed: int = 0,
     prototypes: ArrayLike | None = None,
-) -> dict:
-    """Correlation between label structure and embedding geometry.
+) -> LabelCorrelation:
+    """Correlation between label structure and embedding geometry (see the module docstring).
 
     Args:
-        z: (N, D) embeddings (numpy / torch CPU or CUDA), N >= 2; cosine geometry.
+        z: (N, D) embeddings (numpy / torch CPU or CUDA), N >= 2; cosine geometry (rows
+            L2-normalised in float64; all-zero rows are refused).
         y: (N, L) multi-hot labels.
         n_pairs: pairs for (a); all pairs are used when N(N-1)/2 <= n_pairs.
         seed: seed of the pair sampling.
         prototypes: optional (L, D) label embeddings used instead of the centroids.
 
     Returns:
-        dict with
-        ``spearman_jaccard_cosine`` (float), ``n_pairs`` (int),
-        ``centroid_cosine`` (L, L) cosine between label centroids (mean of the
-        normalised embeddings of the samples carrying the label) or prototypes; rows
-        of labels without samples (centroid mode) are 0,
-        ``cooccurrence_jaccard`` (L, L) |i ∩ j| / |i ∪ j| over samples,
-        ``pmi`` (L, L) log p(i, j) / (p(i) p(j)), -inf where i and j never co-occur,
-        ``label_present`` (L,) bool,
-        ``centroid_cooccurrence_spearman`` / ``centroid_cooccurrence_pearson`` over
-        label pairs i < j with both labels present,
-        ``centroid_pmi_spearman`` / ``centroid_pmi_pearson`` over those pairs with
-        finite PMI, ``n_label_pairs`` / ``n_label_pairs_pmi``.
-        Every correlation is 0.0 when undefined (fewer than 2 pairs or a constant
-        side, e.g. a single label or identical embeddings).
+        :class:`LabelCorrelation` (``.to_dict()`` gives the fields as a flat dict).
+
+    Example:
+        >>> corr = label_correlation(features, labels, seed=0)
+        >>> corr.spearman_jaccard_cosine, corr.centroid_pmi_spearman
     """
     if isinstance(n_pairs, bool) or not isinstance(n_pairs, int) or n_pairs < 2:
         raise ValueError(f"n_pairs must be an int >= 2, got {n_pairs!r}")
@@ -89,52 +187,17 @@ def label_correlation(
     labels = as_multihot(y, "y", device=x.device)
     if labels.shape[0] != x.shape[0]:
         raise ValueError(f"z has N={x.shape[0]} rows but y has {labels.shape[0]}")
-    x = l2_normalize(x.to(torch.float64))
-    n, n_labels = labels.shape
-
-    i, j = sample_pairs(n, n_pairs, seed)
-    i, j = i.to(x.device), j.to(x.device)
-    cos = (x[i] * x[j]).sum(1)
-    yi = labels[i].to(torch.float64)
-    yj = labels[j].to(torch.float64)
-    inter = (yi * yj).sum(1)
-    union = yi.sum(1) + yj.sum(1) - inter
-    jac = torch.where(union > 0, inter / union.clamp_min(1.0), torch.zeros_like(inter))
-    out: dict = {"spearman_jaccard_cosine": spearman(jac, cos), "n_pairs": int(i.numel())}
-
-    f = labels.to(torch.float64)
-    present = f.sum(0) > 0
-    if prototypes is None:
-        cent = f.T @ x  # (L, D) sums of normalised embeddings
-        norms = torch.linalg.vector_norm(cent, dim=1, keepdim=True)
-        ok = norms[:, 0] > 0
-        unit = torch.where(ok[:, None], cent / norms.clamp_min(1e-300), torch.zeros_like(cent))
-        usable = present & ok
-    else:
-        p = as_embeddings(prototypes, "prototypes").to(device=x.device, dtype=torch.float64)
-        if p.shape != (n_labels, x.shape[1]):
-            raise ValueError(
-                f"prototypes must have shape (L, D)=({n_labels}, {x.shape[1]}), "
-                f"got {tuple(p.shape)}"
-            )
-        unit = l2_normalize(p, "prototypes")
-        usable = present
+    x = unit_rows(x.to(torch.float64))
+    rho, used = pair_correlation(x, labels, n_pairs, seed)
+    unit, usable = label_directions(x, labels, prototypes)
     ccos = unit @ unit.T
-    pmi, cjac = _pmi(labels)
-    iu = torch.triu_indices(n_labels, n_labels, offset=1, device=x.device)
-    both = usable[iu[0]] & usable[iu[1]]
-    a, b = iu[0][both], iu[1][both]
-    finite = torch.isfinite(pmi[a, b])
-    out.update(
+    pmi, cjac = cooccurrence(labels)
+    return LabelCorrelation(
+        spearman_jaccard_cosine=rho,
+        n_pairs=used,
         centroid_cosine=ccos.cpu().numpy(),
         cooccurrence_jaccard=cjac.cpu().numpy(),
         pmi=pmi.cpu().numpy(),
-        label_present=present.cpu().numpy(),
-        centroid_cooccurrence_spearman=spearman(ccos[a, b], cjac[a, b]),
-        centroid_cooccurrence_pearson=pearson(ccos[a, b], cjac[a, b]),
-        centroid_pmi_spearman=spearman(ccos[a, b][finite], pmi[a, b][finite]),
-        centroid_pmi_pearson=pearson(ccos[a, b][finite], pmi[a, b][finite]),
-        n_label_pairs=int(a.numel()),
-        n_label_pairs_pmi=int(finite.sum()),
+        label_present=(labels.sum(0) > 0).cpu().numpy(),
+        **label_level_correlations(ccos, cjac, pmi, usable),
     )
-    return out

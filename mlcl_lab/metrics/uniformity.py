@@ -6,13 +6,12 @@ import math
 
 import torch
 
-from mlcl_lab.metrics._chunks import (
-    chunk_rows,
-    compute_dtype,
-    l2_normalize,
-    upper_triangle_blocks,
-)
+from mlcl_lab.core.normalize import unit_rows
+from mlcl_lab.core.precision import compute_dtype
+from mlcl_lab.metrics._chunks import chunk_rows, upper_triangle_blocks
 from mlcl_lab.metrics._validation import ArrayLike, as_embeddings
+
+T_MAX = 1e300
 
 
 def _block_logsumexp(v: torch.Tensor) -> torch.Tensor:
@@ -46,7 +45,8 @@ def uniformity(
 
     Args:
         z: (N, D) embeddings, N >= 2, numpy or torch (CPU/CUDA: computed on its device).
-        t: temperature > 0.
+        t: temperature in (0, 1e300] (``T_MAX``: 4t must be a finite float64; a t that
+            overflows float32 arithmetic is computed in float64).
         max_memory: bytes for one pairwise block (default 256 MiB).
         chunk_size: rows per block (overrides ``max_memory``).
 
@@ -54,10 +54,13 @@ def uniformity(
         float in [-4t, 0]. All embeddings identical -> 0.0 (up to float rounding).
         Points uniform on S^{d-1} give approximately -2t + 2t^2/d for large d.
     """
-    if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t) or t <= 0:
-        raise ValueError(f"t must be a finite float > 0, got {t!r}")
+    if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t) or not 0 < t <= T_MAX:
+        raise ValueError(f"t must be a finite float in (0, {T_MAX:g}], got {t!r}")
     x = as_embeddings(z, "z", min_rows=2)
-    x = l2_normalize(x.to(compute_dtype(x)))
+    x = x.to(compute_dtype(x))
+    if 4.0 * t > torch.finfo(x.dtype).max:  # 2t z_i.z_j and the block shift would overflow
+        x = x.to(torch.float64)
+    x = unit_rows(x)
     n = x.shape[0]
     rows = chunk_rows(n, n, max_memory, chunk_size, bytes_per_pair=2 * x.element_size())
     total = torch.tensor(-math.inf, dtype=torch.float64, device=x.device)

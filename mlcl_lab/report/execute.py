@@ -28,8 +28,9 @@ from typing import Any
 import yaml
 
 from .. import files
+from ..runtime import LAUNCHED_AT_ENV
 from .notebooks import materialise_notebook, notebook_source
-from .runs import write_status
+from .runs import RunFolder, write_status
 
 __all__ = ["NotebookOutcome", "PlannedRun", "RunTask", "RunOutcome", "execute_notebook", "execute_task",
            "default_kernel", "error_summary"]
@@ -108,17 +109,19 @@ def error_summary(notebook: Path, stderr: str) -> str:
     return ((named or lines or ["papermill failed without a message"])[-1])[:500]
 
 
-def execute_notebook(notebook: str | Path, out_dir: str | Path, parameters: Mapping[str, Any], *,
+def execute_notebook(notebook: str | Path, target: Path, parameters: Mapping[str, Any], *, log: Path,
                      kernel: str | None = None, threads: int | None = None,
                      env: Mapping[str, str] | None = None) -> NotebookOutcome:
     """Run ``notebook`` (a name such as ``study``, or a path) with ``parameters`` in a new
-    papermill process; the executed copy goes to ``out_dir/<stem>.ipynb`` (never replaced),
-    papermill's output to ``out_dir/papermill.log``. The kernel runs in ``out_dir``."""
+    papermill process; the executed copy goes to ``target`` (never replaced), papermill's
+    output to ``log`` (their names come from :mod:`mlcl_lab.report.runs`). The kernel runs
+    in ``target``'s folder."""
     source = notebook_source(notebook)
-    out_dir = Path(out_dir)
-    target = out_dir / f"{source.stem}.ipynb"
+    target = Path(target)
+    out_dir = target.parent
     files.refuse_existing(target)
-    environment = {**os.environ, **(env or {})}
+    files.refuse_existing(log)
+    environment = {**os.environ, **(env or {}), LAUNCHED_AT_ENV: repr(time.time())}
     if threads is not None:
         environment.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     start = time.perf_counter()
@@ -131,7 +134,7 @@ def execute_notebook(notebook: str | Path, out_dir: str | Path, parameters: Mapp
              "-k", kernel or default_kernel(), "--cwd", str(out_dir), "--no-progress-bar"],
             capture_output=True, text=True, env=environment, check=False)
     seconds = time.perf_counter() - start
-    files.write_text(out_dir / "papermill.log", proc.stdout + proc.stderr)
+    files.write_text(log, proc.stdout + proc.stderr)
     if proc.returncode == 0:
         return NotebookOutcome(target, True, "", seconds)
     return NotebookOutcome(target, False, error_summary(target, proc.stderr), seconds)
@@ -139,13 +142,18 @@ def execute_notebook(notebook: str | Path, out_dir: str | Path, parameters: Mapp
 
 def execute_task(task: RunTask) -> list[RunOutcome]:
     """Execute the task's runs one after the other; each attempt gets its executed
-    notebook, log and ``status.json``. Never raises for a failing notebook."""
+    notebook, log and ``status.json``. Never raises: a notebook that fails, or a kernel
+    that cannot be started, is a failed outcome (and a ``failed`` status)."""
     outcomes = []
     for run in task.runs:
-        params = {**run.params, "output_dir": str(Path(run.attempt).resolve()), "device": task.device}
-        result = execute_notebook(task.notebook, run.attempt, params, kernel=task.kernel, threads=task.threads,
-                                  env=task.env)
-        write_status(Path(run.attempt), ok=result.ok, error=result.error, seconds=result.seconds,
+        folder = RunFolder(run.attempt)
+        params = {**run.params, "output_dir": str(folder.path.resolve()), "device": task.device}
+        try:
+            result = execute_notebook(task.notebook, folder.notebook, params, log=folder.log, kernel=task.kernel,
+                                      threads=task.threads, env=task.env)
+        except Exception as error:  # noqa: BLE001 (reported in the outcome and the status, never lost)
+            result = NotebookOutcome(folder.notebook, False, f"{type(error).__name__}: {error}"[:500])
+        write_status(folder.path, ok=result.ok, error=result.error, seconds=result.seconds,
                      params_hash=run.params_hash, params=params)
-        outcomes.append(RunOutcome(run.name, Path(run.attempt), result.ok, result.error, result.seconds))
+        outcomes.append(RunOutcome(run.name, folder.path, result.ok, result.error, result.seconds))
     return outcomes

@@ -125,9 +125,10 @@ def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
         raise GridError(f"grid file {path} is not UTF-8 text (byte {error.start})") from None
-    try:
-        raw = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    loader = _UniqueKeyLoader(text)
+    try:  # one parse: the node tree (for line/column in later errors), then the values built from it
+        root = loader.get_single_node()
+        raw = loader.construct_document(root) if root is not None else None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown place"
@@ -135,6 +136,8 @@ def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
         raise GridError(f"grid file {path}, {place}: invalid YAML: {problem}") from None
     except yaml.YAMLError as error:
         raise GridError(f"grid file {path}: invalid YAML: {error}") from None
+    finally:
+        loader.dispose()
     return raw, root
 
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from ..train import TrainConfig
 
 __all__ = ["StudyParameters", "DEFAULT_LOSSES", "ParameterError", "check_parameters", "check_value", "add_study_flags",
-           "parameter_names", "grid_parameter_names", "load_study_dataset", "check_study_names"]
+           "parameter_names", "grid_parameter_names", "load_study_dataset", "check_study_names", "check_loss_options"]
 
 #: The default study: the BCE baseline next to the contrastive loss of the paper.
 DEFAULT_LOSSES = ("bce", "base")
@@ -247,6 +247,22 @@ def load_study_dataset(name: str) -> MultiLabelDataset:
     from ..data import load_dataset
 
     return load_dataset(name)
+
+
+def check_loss_options(loss_options: Mapping[str, Mapping[str, Any]], losses: list[str] | tuple[str, ...]) -> None:
+    """Each ``loss_options`` entry names a loss the study trains (a part of ``reg+bce``
+    counts) and hyper-parameters that loss accepts; else ``ValueError`` naming the valid ones."""
+    from ..losses import get_loss
+    from ..train.loss_spec import parse_loss_spec
+
+    used = []
+    for name in losses:
+        spec = parse_loss_spec(name)
+        used += [part for part in (spec.pretrain, spec.supervised) if part and part not in used]
+    for name, options in loss_options.items():
+        if name not in used:
+            raise ValueError(f"loss_options names {name!r}, which no run trains; the losses trained: {', '.join(used)}")
+        get_loss(name, **options)  # unknown or invalid hyper-parameters name the valid ones
 
 
 def check_study_names(dataset: str, losses: list[str] | tuple[str, ...], device: str) -> None:

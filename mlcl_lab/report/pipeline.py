@@ -22,7 +22,7 @@ from .grid import GridSpec, load_grid, params_hash, resolve_grid
 from .notebooks import notebook_source
 from .parameters import StudyParameters
 from .runner import GridOutcome, run_grid
-from .runs import ReportFolder, new_run_folder
+from .runs import ReportFolder, RunFolder, new_run_folder
 
 __all__ = ["GridReport", "run_grid_report", "run_study_report", "export_html", "REPORT_NOTEBOOK", "STUDY_NOTEBOOK"]
 
@@ -97,7 +97,7 @@ def run_grid_report(grid: GridSpec | str | Path = "default", out_root: str | Pat
     folder = ReportFolder(new_run_folder(grid_dir, prefix="report"))
     parameters = {"grid_file": str(grid_file.resolve()), "grid_dir": str(grid_dir.resolve()),
                   "output_dir": str(folder.path.resolve()), "umap_backend": umap_backend}
-    notebook = execute_notebook(REPORT_NOTEBOOK, folder.path, parameters, kernel=kernel_name)
+    notebook = execute_notebook(REPORT_NOTEBOOK, folder.notebook, parameters, log=folder.log, kernel=kernel_name)
     html = export_html(notebook.notebook) if notebook.notebook.exists() else None
     copy = _copy_figures(folder.figures, Path(figures_root), spec.name) if figures_root and notebook.ok else None
     return GridReport(spec, grid_dir, outcome, folder, notebook, html, copy)
@@ -113,4 +113,4 @@ def run_study_report(params: StudyParameters, root: str | Path = "runs", noteboo
     run = PlannedRun(folder.name, folder, values, params_hash(values))
     [result] = execute_task(RunTask(notebook=source, runs=(run,), kernel=kernel_name or default_kernel(),
                                     device=params.device))
-    return folder, NotebookOutcome(folder / f"{source.stem}.ipynb", result.ok, result.error, result.seconds)
+    return folder, NotebookOutcome(RunFolder(folder).notebook, result.ok, result.error, result.seconds)

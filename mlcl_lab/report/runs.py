@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from .parameters import StudyParameters
 
 __all__ = ["RunFolder", "ReportFolder", "AttemptState", "RunRecord", "GridRuns", "write_run", "write_status",
-           "run_params_payload", "metrics_payload", "new_run_folder", "new_attempt", "attempts", "STATES",
+           "run_params_payload", "metrics_payload", "new_run_folder", "new_attempt", "attempts", "read_attempt", "STATES",
            "EMBEDDING_ARRAYS", "METRICS"]
 
 #: The attempt states, in the order the report lists them.
@@ -66,6 +66,9 @@ METRICS = ("hamming_loss", "micro_f1", "macro_f1", "map_macro")
 KEY_COLUMNS = ("dataset", "train_fraction", "loss", "kind", "seed")
 #: Arrays of an embeddings file, with their shapes.
 EMBEDDING_ARRAYS = ("test_features", "test_scores", "test_labels", "test_indices", "centroid_cosine", "pmi")
+#: The phases a run times, in the order they happen (RunResult.timings and the notebook's).
+PHASES = ("kernel_start_imports", "data_load", "split", "inputs", "stage1", "probe", "evaluation", "representation",
+          "umap", "write_outputs")
 #: The schema version of the files written by :func:`write_run` (recorded in params.json).
 CONTRACT_VERSION = 2
 
@@ -183,21 +186,24 @@ def metrics_payload(study: StudyResult, dataset: MultiLabelDataset) -> dict[str,
             "dataset_statistics": dataset_statistics(dataset), "label_names": list(dataset.label_names)}
 
 
-def run_params_payload(params: StudyParameters, config: TrainConfig, timings: Mapping[str, Any]) -> dict[str, Any]:
+def run_params_payload(params: StudyParameters, config: TrainConfig, timings: Mapping[str, Any],
+                       run_timings: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The content of params.json: the notebook's parameters, the train config, the
-    environment (:func:`mlcl_lab.runtime.environment_info`) and the timings."""
+    environment (:func:`mlcl_lab.runtime.environment_info`), the seconds per phase of the
+    whole notebook (``timings``) and of each (loss, seed) (``run_timings``)."""
     from ..runtime import environment_info, resolve_device
 
     return {"contract": CONTRACT_VERSION, "parameters": params.to_dict(), "train_config": config.to_dict(),
-            "environment": environment_info(resolve_device(params.device)), "timings": dict(timings)}
+            "environment": environment_info(resolve_device(params.device)), "timings": dict(timings),
+            "run_timings": list(run_timings or [])}
 
 
 def _label_geometry(features: np.ndarray, labels: np.ndarray) -> dict[str, np.ndarray]:
     """(L, L) label-centroid cosine and PMI of a run's test set (the report's heatmaps)."""
     from ..metrics import label_correlation
 
-    corr = label_correlation(features, labels, n_pairs=2)
-    return {"centroid_cosine": np.asarray(corr["centroid_cosine"]), "pmi": np.asarray(corr["pmi"])}
+    corr = label_correlation(features, labels, n_pairs=2)  # the pair part (n_pairs) is not used here
+    return {"centroid_cosine": np.asarray(corr.centroid_cosine), "pmi": np.asarray(corr.pmi)}
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
@@ -239,7 +245,8 @@ def write_run(folder: str | Path, study: StudyResult, params: StudyParameters, *
             phases[name] = phases.get(name, 0.0) + float(seconds)
     phases.update(timings or {})
     phases["write_outputs"] = time.perf_counter() - start
-    files.write_json(run.params, run_params_payload(params, config, phases))
+    per_run = [{"loss": r.loss, "seed": r.seed, **r.timings} for r in study.runs]
+    files.write_json(run.params, run_params_payload(params, config, phases, per_run))
     return run
 
 
@@ -265,6 +272,11 @@ class AttemptState:
     state: str
     problem: str = ""
     metrics: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
+    params: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.state not in STATES:
+            raise ValueError(f"unknown attempt state {self.state!r}; valid states: {', '.join(STATES)}")
 
 
 def _check_embeddings(path: Path) -> None:
@@ -276,6 +288,17 @@ def _check_embeddings(path: Path) -> None:
     missing = [name for name in EMBEDDING_ARRAYS if name not in names]
     if missing:
         raise CorruptFileError(path, f"lacks the array(s) {missing}")
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """A table of a run folder; an unparsable one is :class:`CorruptFileError` naming it."""
+    try:
+        frame = pd.read_csv(path)
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise CorruptFileError(path, f"is not a readable CSV table ({type(error).__name__}: {error})") from None
+    if frame.empty:
+        raise CorruptFileError(path, "has no rows")
+    return frame
 
 
 def _check_metrics(path: Path, payload: Any) -> list[Mapping[str, Any]]:
@@ -305,12 +328,17 @@ def read_attempt(path: Path) -> AttemptState:
         missing = [p for p in run.required(entries) if not p.is_file()]
         if missing:
             raise CorruptFileError(missing[0], "is missing (required in a done run)")
-        files.read_json(run.params)
+        params = files.read_json(run.params)
+        if not isinstance(params, dict):
+            raise CorruptFileError(run.params, "does not hold a mapping")
         for entry in entries:
             _check_embeddings(run.embeddings(entry["loss"], entry["seed"]))
+        if len(_read_csv(run.results)) != len(entries):
+            raise CorruptFileError(run.results, f"does not have one row per run of {run.metrics.name}")
+        _read_csv(run.history)
     except CorruptFileError as error:
         return AttemptState(run.path, "unreadable", str(error))
-    return AttemptState(run.path, "done", metrics=payload)
+    return AttemptState(run.path, "done", metrics=payload, params=params)
 
 
 @dataclass(frozen=True)
@@ -406,6 +434,18 @@ class GridRuns:
                 for record, _, entry in self._entries() if entry.get("geometry")]
         return pd.DataFrame(rows) if rows else pd.DataFrame(columns=list(KEY_COLUMNS))
 
+    def timings(self) -> pd.DataFrame:
+        """One row per done run: dataset, train_fraction, loss, seed, then the seconds of
+        each phase its params.json records (training phases and the notebook's own)."""
+        rows = []
+        for record in self.done():
+            p, attempt = record.spec.params, record.done
+            timings = (attempt.params or {}).get("timings") or {}  # type: ignore[union-attr]
+            ordered = sorted(timings, key=lambda k: (PHASES.index(k) if k in PHASES else len(PHASES), k))
+            rows.append({"dataset": p["dataset"], "train_fraction": p["train_fraction"], "loss": p["losses"][0],
+                         "seed": p["seeds"][0], **{k: float(timings[k]) for k in ordered}})
+        return pd.DataFrame(rows) if rows else pd.DataFrame(columns=["dataset", "train_fraction", "loss", "seed"])
+
     def histories(self, train_fraction: float | None = None) -> pd.DataFrame:
         """Per-epoch histories of the done runs at ``train_fraction`` (default: the grid's
         largest), with a dataset column."""
@@ -414,7 +454,7 @@ class GridRuns:
         for record in self.done():
             if record.spec.params["train_fraction"] == fraction:
                 path = RunFolder(record.done.path).history  # type: ignore[union-attr]
-                frames.append(pd.read_csv(path).assign(dataset=record.spec.params["dataset"]))
+                frames.append(_read_csv(path).assign(dataset=record.spec.params["dataset"]))
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["dataset", "loss", "seed", "epoch"])
 
     def embedding_panels(self, dataset: str) -> EmbeddingPanels:

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
-__all__ = ["batch_indices", "encode", "autocast_for"]
+if TYPE_CHECKING:
+    from .sources import BatchSource
+
+__all__ = ["autocast_for", "batch_indices", "encode"]
 
 
 def batch_indices(n: int, batch_size: int, generator: torch.Generator | None, drop_last: bool, device: torch.device) -> Iterator[torch.Tensor]:
     """Yield index tensors of a shuffled (``generator`` given) or ordered pass over ``n`` items.
 
     With ``drop_last`` the incomplete last batch is skipped, unless it is the only one
-    (a training set smaller than one batch still trains, on all of it).
+    (a training set smaller than one batch still trains, on all of it). The permutation
+    is drawn on the CPU (the seeded order does not depend on the device) and moved once.
     """
     order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
     order = order.to(device)
@@ -33,12 +38,18 @@ def autocast_for(device: torch.device, enabled: bool) -> torch.autocast:
 
 
 @torch.no_grad()
-def encode(module: nn.Module, x: torch.Tensor, batch_size: int = 1024) -> torch.Tensor:
-    """Run ``module`` in eval mode over (N, ...) inputs in batches -> (N, D) float32."""
+def encode(module: nn.Module, data: BatchSource | torch.Tensor, batch_size: int = 1024) -> torch.Tensor:
+    """Run ``module`` in eval mode over a source (or an (N, ...) tensor) in ordered batches -> (N, D) float32.
+
+    Rows come out in the source's order. An empty input is an error.
+    """
     was_training = module.training
     module.eval()
     try:
-        outs = [module(x[i : i + batch_size]).float() for i in range(0, x.shape[0], batch_size)]
+        if isinstance(data, torch.Tensor):
+            outs = [module(data[i : i + batch_size]).float() for i in range(0, data.shape[0], batch_size)]
+        else:
+            outs = [module(b.x).float() for b in data.batches(batch_size, shuffle=False, drop_last=False, generator=None)]
     finally:
         module.train(was_training)
     if not outs:

@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
+from ..files import atomic_write, refuse_existing
 from .config import ProbeConfig, TrainConfig
 from .models import ContrastiveModel, SupervisedModel
 
 if TYPE_CHECKING:
     from ..data import MultiLabelDataset
 
-__all__ = ["save_checkpoint", "load_checkpoint", "reevaluate_checkpoint"]
+__all__ = ["load_checkpoint", "reevaluate_checkpoint", "save_checkpoint"]
 
 _FORMAT = "mlcl-lab-checkpoint-v1"
 
@@ -25,14 +26,13 @@ def save_checkpoint(model: nn.Module, config: TrainConfig, path: str | Path, met
     Refuses to replace an existing file.
     """
     path = Path(path)
-    if path.exists():
-        raise FileExistsError(f"{path} already exists; checkpoints are never overwritten")
+    refuse_existing(path)
     for key in ("loss", "kind", "input_shape", "n_labels"):
         if key not in meta:
             raise ValueError(f"checkpoint meta needs {key!r}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"format": _FORMAT, "state_dict": {k: v.cpu() for k, v in model.state_dict().items()},
-                "config": config.to_dict(), "meta": dict(meta)}, path)
+    with atomic_write(path) as tmp:
+        torch.save({"format": _FORMAT, "state_dict": {k: v.cpu() for k, v in model.state_dict().items()},
+                    "config": config.to_dict(), "meta": dict(meta)}, tmp)
     return path
 
 
@@ -69,24 +69,24 @@ def reevaluate_checkpoint(path: str | Path, dataset: MultiLabelDataset, probe: P
     from ..metrics import classification_metrics
     from .batching import encode
     from .device import resolve_device
+    from .prepared import prepare_inputs
     from .probe import fit_linear_probe
-    from .study import prepare_inputs
 
     dev = resolve_device(device)
     model, config, meta = load_checkpoint(path, dev)
-    data = prepare_inputs(dataset, dev, split_seed=split_seed, train_fraction=train_fraction)
-    if tuple(data.x.shape[1:]) != tuple(meta["input_shape"]) or data.y.shape[1] != int(meta["n_labels"]):
+    data = prepare_inputs(dataset, dev, split_seed=split_seed, train_fraction=train_fraction, config=config)
+    if tuple(data.input_shape) != tuple(meta["input_shape"]) or data.labels.shape[1] != int(meta["n_labels"]):
         raise ValueError(f"checkpoint {path} was trained on inputs {meta['input_shape']} with {meta['n_labels']} labels, "
-                         f"not on {dataset.name!r} ({tuple(data.x.shape[1:])}, {data.y.shape[1]} labels)")
-    tr, va, te = (torch.as_tensor(i, device=dev) for i in (data.train, data.split.val, data.split.test))
+                         f"not on {dataset.name!r} ({tuple(data.input_shape)}, {data.labels.shape[1]} labels)")
     settings = probe or config.probe
     if meta["kind"] == "contrastive":
-        feats = {k: encode(model.encoder, data.x[idx]) for k, idx in (("train", tr), ("val", va), ("test", te))}
-        fitted = fit_linear_probe(feats["train"], data.y[tr], feats["val"], data.y[va], settings, seed=seed)
+        feats = {k: encode(model.encoder, data.part(k)) for k in ("train", "val", "test")}
+        fitted = fit_linear_probe(feats["train"], data.label_tensor("train"), feats["val"], data.label_tensor("val"),
+                                  settings, seed=seed)
         scores = fitted.probe.predict_proba(feats["test"])
     else:
-        feats = {"test": encode(model.encoder, data.x[te])}
-        scores = torch.sigmoid(encode(model, data.x[te]))
-    metrics = classification_metrics(data.y[te].cpu().numpy(), scores.cpu().numpy().astype("float64"),
+        feats = {"test": encode(model.encoder, data.part("test"))}
+        scores = torch.sigmoid(encode(model, data.part("test")))
+    metrics = classification_metrics(data.labels_of("test"), scores.cpu().numpy().astype("float64"),
                                      threshold=settings.threshold)
     return {"metrics": metrics, "test_features": feats["test"].cpu().numpy()}

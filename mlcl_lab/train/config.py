@@ -6,7 +6,18 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ProbeConfig", "TrainConfig", "PROBE_VARIANTS", "POOLINGS", "AUGMENTATIONS"]
+from ..runtime import VALID_DEVICES
+from .checks import (
+    ConfigError,
+    check_choice,
+    check_flag,
+    check_int,
+    check_real,
+    check_reals,
+    check_text,
+)
+
+__all__ = ["AUGMENTATIONS", "POOLINGS", "PROBE_VARIANTS", "ConfigError", "ProbeConfig", "TrainConfig"]
 
 PROBE_VARIANTS = ("correct", "as_coded")
 POOLINGS = ("cls", "mean")
@@ -27,6 +38,10 @@ class ProbeConfig:
 
     ``variant="as_coded"`` reproduces the authors' bug (paper.md §11.1): two extra
     untrained Xavier heads are averaged into the prediction. Only for comparison.
+
+    Every field is checked on construction (:mod:`mlcl_lab.train.checks`): a wrong type,
+    NaN/inf or a value out of range raises :class:`ConfigError` naming the field, the
+    value and the valid range.
     """
 
     learning_rates: tuple[float, ...] = (1.0, 0.1)
@@ -39,16 +54,20 @@ class ProbeConfig:
     per_label_thresholds: bool = False  # tune one threshold per label on validation F1 instead of 0.5
 
     def __post_init__(self) -> None:
-        if not self.learning_rates or any(lr <= 0 for lr in self.learning_rates):
-            raise ValueError(f"probe learning_rates must be a non-empty tuple of positive numbers, got {self.learning_rates}")
-        if not self.weight_decays or any(wd < 0 for wd in self.weight_decays):
-            raise ValueError(f"probe weight_decays must be a non-empty tuple of non-negative numbers, got {self.weight_decays}")
-        if self.n_heads < 1 or self.epochs < 1 or self.batch_size < 1:
-            raise ValueError("probe n_heads, epochs and batch_size must be >= 1")
-        if not 0.0 < self.threshold < 1.0:
-            raise ValueError(f"probe threshold must be in (0, 1), got {self.threshold}")
-        if self.variant not in PROBE_VARIANTS:
-            raise ValueError(f"unknown probe variant {self.variant!r}; valid variants: {', '.join(PROBE_VARIANTS)}")
+        owner = "ProbeConfig"
+        object.__setattr__(self, "learning_rates", check_reals(owner, "learning_rates", self.learning_rates, 0.0, lo_open=True))
+        object.__setattr__(self, "weight_decays", check_reals(owner, "weight_decays", self.weight_decays, 0.0, lo_open=False))
+        check_int(owner, "n_heads", self.n_heads, 1)
+        check_int(owner, "epochs", self.epochs, 1)
+        check_int(owner, "batch_size", self.batch_size, 1)
+        check_real(owner, "threshold", self.threshold, 0.0, 1.0, lo_open=True, hi_open=True)
+        check_choice(owner, "variant", self.variant, PROBE_VARIANTS)
+        check_flag(owner, "per_label_thresholds", self.per_label_thresholds)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> ProbeConfig:
+        """From a plain dict (lists become tuples); unknown keys are an error naming the valid ones."""
+        return cls(**_tuples(_known(cls, values)))
 
 
 @dataclass(frozen=True)
@@ -57,6 +76,15 @@ class TrainConfig:
 
     Defaults suit an MLP trained from scratch on feature vectors; the study's
     transformer settings (lr 5e-5, wd 0.01, batch 32) are for pre-trained backbones.
+    Every field is checked on construction like :class:`ProbeConfig`'s.
+
+    ``max_steps`` (a budget in optimiser steps) replaces ``epochs`` when given: the
+    stage trains exactly ``max_steps`` steps (``ceil(max_steps / steps_per_epoch)``
+    epochs, the last one cut short) and its schedule spans those steps.
+    ``backbone_lr`` is the learning rate of ``model.encoder``'s parameters in every stage
+    (contrastive pre-training and fine-tuning alike); the heads (projection, prototypes,
+    classifier) use ``lr``; one schedule scales both. ``freeze_backbone`` keeps the
+    encoder's weights (and its normalisation statistics) fixed.
     """
 
     epochs: int = 30
@@ -89,52 +117,65 @@ class TrainConfig:
     probe: ProbeConfig = field(default_factory=ProbeConfig)
 
     def __post_init__(self) -> None:
-        if self.epochs < 1:
-            raise ValueError(f"epochs must be >= 1, got {self.epochs}")
-        if self.batch_size < 2:
-            raise ValueError(f"batch_size must be >= 2 (contrastive losses need pairs), got {self.batch_size}")
-        if self.lr <= 0 or self.weight_decay < 0:
-            raise ValueError(f"lr must be > 0 and weight_decay >= 0, got lr={self.lr}, weight_decay={self.weight_decay}")
-        if self.grad_clip <= 0:
-            raise ValueError(f"grad_clip must be > 0, got {self.grad_clip}")
-        if self.temperature <= 0:
-            raise ValueError(f"temperature must be > 0, got {self.temperature}")
-        if not isinstance(self.loss_options, dict) or not all(isinstance(v, dict) for v in self.loss_options.values()):
-            raise ValueError("loss_options must map a loss name to a dict of its hyper-parameters, "
-                             "e.g. {'reg': {'alpha': 0.5}}")
-        if self.backbone_lr is not None and not self.backbone_lr > 0:
-            raise ValueError(f"backbone_lr must be > 0 or None, got {self.backbone_lr}")
-        if self.pooling not in POOLINGS:
-            raise ValueError(f"unknown pooling {self.pooling!r}; valid poolings: {', '.join(POOLINGS)}")
-        if self.max_len < 2:
-            raise ValueError(f"max_len must be >= 2 tokens, got {self.max_len}")
-        if self.augment not in AUGMENTATIONS:
-            raise ValueError(f"unknown augment {self.augment!r}; valid augmentations: {', '.join(AUGMENTATIONS)}")
-        if self.image_size < 8:
-            raise ValueError(f"image_size must be >= 8 pixels, got {self.image_size}")
-        if self.num_workers < 0:
-            raise ValueError(f"num_workers must be >= 0, got {self.num_workers}")
-        if self.max_steps is not None and self.max_steps < 1:
-            raise ValueError(f"max_steps must be >= 1 or None, got {self.max_steps}")
-        if self.queue_size < 0:
-            raise ValueError(f"queue_size must be >= 0, got {self.queue_size}")
-        if not 0.0 <= self.momentum < 1.0:
-            raise ValueError(f"momentum must be in [0, 1), got {self.momentum}")
+        """Check every field (type, finiteness, range); errors name the field, the value and the valid range."""
+        o = "TrainConfig"
+        check_int(o, "epochs", self.epochs, 1)
+        check_int(o, "batch_size", self.batch_size, 2)  # contrastive losses need pairs
+        check_real(o, "lr", self.lr, 0.0, lo_open=True)
+        check_real(o, "weight_decay", self.weight_decay, 0.0)
+        check_real(o, "warmup_fraction", self.warmup_fraction, 0.0, 1.0, hi_open=True)
+        check_real(o, "grad_clip", self.grad_clip, 0.0, lo_open=True)
+        check_text(o, "encoder", self.encoder)
+        check_text(o, "encoder_weights", self.encoder_weights, optional=True)
+        check_flag(o, "freeze_backbone", self.freeze_backbone)
+        check_real(o, "backbone_lr", self.backbone_lr, 0.0, lo_open=True, optional=True)
+        check_choice(o, "pooling", self.pooling, POOLINGS)
+        check_int(o, "max_len", self.max_len, 2)
+        check_flag(o, "gradient_checkpointing", self.gradient_checkpointing)
+        check_choice(o, "augment", self.augment, AUGMENTATIONS)
+        check_int(o, "image_size", self.image_size, 8)
+        check_int(o, "num_workers", self.num_workers, 0)
+        check_int(o, "max_steps", self.max_steps, 1, optional=True)
+        check_int(o, "hidden_dim", self.hidden_dim, 1)
+        check_int(o, "depth", self.depth, 1)
+        check_real(o, "dropout", self.dropout, 0.0, 1.0, hi_open=True)
+        check_int(o, "projection_dim", self.projection_dim, 1)
+        check_real(o, "temperature", self.temperature, 0.0, lo_open=True)
+        if not isinstance(self.loss_options, dict) or not all(
+                isinstance(k, str) and isinstance(v, dict) for k, v in self.loss_options.items()):
+            raise ConfigError(f"TrainConfig.loss_options must map a loss name to a dict of its hyper-parameters, "
+                              f"e.g. {{'reg': {{'alpha': 0.5}}}}, got {self.loss_options!r}")
+        check_int(o, "queue_size", self.queue_size, 0)
+        check_real(o, "momentum", self.momentum, 0.0, 1.0, hi_open=True)
+        check_flag(o, "amp", self.amp)
+        check_text(o, "device", self.device)
+        name = self.device.strip().lower()
+        if name not in ("auto", "cpu", "cuda") and not (name.startswith("cuda:") and name[5:].isdigit()):
+            raise ConfigError(f"TrainConfig.device must be one of {', '.join(VALID_DEVICES)}, got {self.device!r}")
         if isinstance(self.probe, dict):
-            object.__setattr__(self, "probe", ProbeConfig(**_tuples(self.probe)))
+            object.__setattr__(self, "probe", ProbeConfig.from_dict(self.probe))
+        if not isinstance(self.probe, ProbeConfig):
+            raise ConfigError(f"TrainConfig.probe must be a ProbeConfig or a dict of its fields, "
+                              f"got {self.probe!r} ({type(self.probe).__name__})")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-serialisable dict (tuples become lists)."""
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> "TrainConfig":
+    def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
         """Inverse of :meth:`to_dict`; unknown keys are an error naming the valid ones."""
-        valid = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(values) - valid
-        if unknown:
-            raise ValueError(f"unknown TrainConfig field(s) {sorted(unknown)}; valid fields: {', '.join(sorted(valid))}")
-        return cls(**values)
+        return cls(**_known(cls, values))
+
+
+def _known(cls: type, values: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(values, dict):
+        raise ConfigError(f"{cls.__name__} values must be a dict, got {type(values).__name__}")
+    valid = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(values) - valid
+    if unknown:
+        raise ConfigError(f"unknown {cls.__name__} field(s) {sorted(unknown)}; valid fields: {', '.join(sorted(valid))}")
+    return values
 
 
 def _tuples(values: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import torch
 
 from ..runtime import VALID_DEVICES, resolve_device
 
-__all__ = ["resolve_device", "seed_everything", "VALID_DEVICES"]
+__all__ = ["VALID_DEVICES", "resolve_device", "seed_everything"]
 
 
 def seed_everything(seed: int) -> torch.Generator:

@@ -1,7 +1,20 @@
 """MoCo-style memory of past keys for the losses that use a reference set (paper 2, ABALONE).
 
-Keys come from a momentum (EMA) copy of the model; the queue keeps the last ``size``
-keys with their labels and is passed to the loss as ``ref_z, ref_y``.
+Exactly what the loss sees at a training step t with ``queue_size > 0`` (one view per
+sample, as everywhere in this toolkit):
+
+* anchors: the batch's embeddings ``z_t = g(f(x_t))`` from the trained model;
+* candidates: the other samples of the batch (the loss's in-batch part) **plus** the
+  reference set ``ref_z = [k_t; Q]``, ``ref_y = [y_t; Q_y]`` — the batch's own keys
+  ``k_t`` from the momentum encoder, in batch order (key i is anchor i's own key, a
+  positive), followed by the queue ``Q`` of keys of earlier steps (storage order; at most
+  ``queue_size``, used as soon as it holds anything).
+
+After the optimiser step the momentum encoder is updated (θ_k ← m θ_k + (1 − m) θ_q) and
+``(k_t, y_t)`` are pushed, evicting the oldest entries. This is MoCo's order (keys of
+the step, then enqueue) and the key set of MulSupCon's original code (current keys ∪
+queue), so ``mulsupcon(variant="original")`` gets the ``ref_z`` its docs describe.
+The validation loss is computed in-batch, without the reference set.
 """
 
 from __future__ import annotations
@@ -11,7 +24,7 @@ import copy
 import torch
 from torch import nn
 
-__all__ = ["MemoryQueue", "MomentumEncoder"]
+__all__ = ["MemoryQueue", "MomentumEncoder", "reference_set"]
 
 
 class MemoryQueue:
@@ -36,14 +49,25 @@ class MemoryQueue:
         self.filled = min(self.size, self.filled + n)
 
     def reference(self) -> tuple[torch.Tensor, torch.Tensor] | tuple[None, None]:
-        """(keys, labels) currently held, or (None, None) while empty."""
+        """(keys, labels) currently held (storage order), or (None, None) while empty."""
         if self.filled == 0:
             return None, None
         return self.keys[: self.filled], self.labels[: self.filled]
 
 
+def reference_set(keys: torch.Tensor, labels: torch.Tensor, queue: MemoryQueue) -> tuple[torch.Tensor, torch.Tensor]:
+    """The loss's ``ref_z, ref_y``: this batch's keys (B, D) and labels (B, L), then the queue's."""
+    held_keys, held_labels = queue.reference()
+    if held_keys is None:
+        return keys, labels
+    return torch.cat([keys, held_keys.to(keys.dtype)]), torch.cat([labels, held_labels.to(labels.dtype)])
+
+
 class MomentumEncoder(nn.Module):
-    """An EMA copy of a model: θ_k ← m θ_k + (1 − m) θ_q after each step; no gradients."""
+    """An EMA copy of a model: θ_k ← m θ_k + (1 − m) θ_q after each step; no gradients.
+
+    Buffers (e.g. BatchNorm statistics) are copied from the model.
+    """
 
     def __init__(self, model: nn.Module, momentum: float) -> None:
         super().__init__()
@@ -54,11 +78,15 @@ class MomentumEncoder(nn.Module):
 
     @torch.no_grad()
     def update(self, model: nn.Module) -> None:
-        for p_k, p_q in zip(self.model.parameters(), model.parameters()):
-            p_k.mul_(self.momentum).add_(p_q.detach(), alpha=1.0 - self.momentum)
-        for b_k, b_q in zip(self.model.buffers(), model.buffers()):
+        keys = list(self.model.parameters())
+        queries = [p.detach() for p in model.parameters()]
+        if len(keys) != len(queries):
+            raise ValueError("the momentum encoder and the model have different parameters")
+        torch._foreach_mul_(keys, self.momentum)  # one kernel launch for all tensors
+        torch._foreach_add_(keys, queries, alpha=1.0 - self.momentum)
+        for b_k, b_q in zip(self.model.buffers(), model.buffers(), strict=True):
             b_k.copy_(b_q)
 
     @torch.no_grad()
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor | dict[str, torch.Tensor]) -> torch.Tensor:
         return self.model(x)

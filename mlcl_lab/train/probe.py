@@ -15,6 +15,7 @@ import torch
 from torch.nn import functional as F
 
 from ..models.probe import LinearProbe
+from .adamw import AdamW
 from .config import ProbeConfig
 from .schedule import linear_decay
 from .selection import per_label_f1
@@ -46,7 +47,7 @@ def fit_linear_probe(
     train_y: torch.Tensor,
     val_x: torch.Tensor,
     val_y: torch.Tensor,
-    config: ProbeConfig = ProbeConfig(),
+    config: ProbeConfig | None = None,
     seed: int = 0,
 ) -> ProbeResult:
     """Train the probe grid on (N, F) features and (N, L) labels; select per label on val.
@@ -54,6 +55,7 @@ def fit_linear_probe(
     Ties in validation F1 keep the first grid point (grid order: learning rates outer,
     weight decays inner). Features and labels must be on the same device.
     """
+    config = ProbeConfig() if config is None else config
     if train_x.dim() != 2 or train_y.dim() != 2 or train_x.shape[0] != train_y.shape[0]:
         raise ValueError(f"probe needs train features (N, F) and labels (N, L), got {tuple(train_x.shape)}, {tuple(train_y.shape)}")
     if val_x.shape[0] == 0 or train_x.shape[0] == 0:
@@ -67,13 +69,14 @@ def fit_linear_probe(
     x = train_x.detach().float()
     y = train_y.float()
 
-    weights = [torch.nn.Parameter(w.to(device)) for w in _xavier(g * h, f, l, gen)]
-    biases = [torch.nn.Parameter(torch.zeros(l, device=device)) for _ in range(g * h)]
-    groups = [
-        {"params": [weights[k], biases[k]], "lr": grid[k // h][0], "weight_decay": grid[k // h][1]}
-        for k in range(g * h)
-    ]
-    optimizer = torch.optim.AdamW(groups)
+    # one (H, F, L) weight and (H, L) bias per grid point, one AdamW group each: AdamW is
+    # elementwise, so holding a grid point's heads in one tensor changes no number, only
+    # the number of tensors updated per step (2 g instead of 2 g h)
+    init = _xavier(g * h, f, l, gen).to(device)
+    weights = [torch.nn.Parameter(init[j * h : (j + 1) * h].clone()) for j in range(g)]
+    biases = [torch.nn.Parameter(torch.zeros(h, l, device=device)) for _ in range(g)]
+    groups = [{"params": [weights[j], biases[j]], "lr": grid[j][0], "weight_decay": grid[j][1]} for j in range(g)]
+    optimizer = AdamW(groups, lr=grid[0][0])
     batch = min(config.batch_size, n)
     steps_per_epoch = n // batch  # incomplete last batch dropped, as in the study
     scheduler = linear_decay(optimizer, config.epochs * steps_per_epoch)
@@ -81,8 +84,8 @@ def fit_linear_probe(
         order = torch.randperm(n, generator=gen).to(device)
         for s in range(steps_per_epoch):
             idx = order[s * batch : (s + 1) * batch]
-            w = torch.stack(weights)
-            b = torch.stack(biases)
+            w = torch.cat(weights)  # (G*H, F, L)
+            b = torch.cat(biases)
             logits = torch.einsum("nf,kfl->knl", x[idx], w) + b[:, None, :]
             # sum over heads of each head's mean BCE: heads stay independent
             loss = F.binary_cross_entropy_with_logits(logits, y[idx].expand_as(logits), reduction="none").mean((1, 2)).sum()

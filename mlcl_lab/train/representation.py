@@ -30,8 +30,8 @@ def representation_metrics(features: np.ndarray, labels: np.ndarray, k: int = 10
     return {
         "alignment": alignment(features, labels) if has_positive_pair else None,
         "uniformity": uniformity(features),
-        "spearman_jaccard_cosine": float(corr["spearman_jaccard_cosine"]),
-        "centroid_pmi_spearman": float(corr["centroid_pmi_spearman"]),
+        "spearman_jaccard_cosine": corr.spearman_jaccard_cosine,
+        "centroid_pmi_spearman": corr.centroid_pmi_spearman,
         "silhouette": float(clusters["silhouette"]),
         "davies_bouldin": float(clusters["davies_bouldin"]),
         "knn_label_precision": knn_label_precision(features, labels, k=min(k, n - 1)),

@@ -1,32 +1,32 @@
-"""Batched per-label F1 used for model selection (probe grid, best epoch)."""
+"""F1 used for model selection (probe grid, best epoch), from the metrics' stat-scores core.
+
+Selection scores a label with no true and no predicted positive 0 (scikit-learn's
+``zero_division=0``), so it never prefers an empty prediction by accident. The counts
+and the F1 formula are those of :mod:`mlcl_lab.metrics.stat_scores`, the one core of
+every F1-like number (paper 1 §7), so a selection score equals the reported metric.
+"""
 
 from __future__ import annotations
 
 import torch
 
-__all__ = ["per_label_f1", "micro_f1"]
+from ..metrics.stat_scores import f1_from_stats, micro_f1_from_stats, multilabel_stat_scores
+
+__all__ = ["SELECTION_ZERO_DIVISION", "micro_f1", "per_label_f1"]
+
+SELECTION_ZERO_DIVISION = 0.0
 
 
 def per_label_f1(y_true: torch.Tensor, y_pred: torch.Tensor) -> torch.Tensor:
     """Binary F1 of each label, batched over leading axes.
 
-    ``y_true`` (N, L) bool, ``y_pred`` (..., N, L) bool -> (..., L) float.
-    A label with no true and no predicted positive scores 0 (scikit-learn's
-    ``zero_division=0``), so selection never prefers an empty label by accident.
+    ``y_true`` (N, L) bool, ``y_pred`` (..., N, L) bool -> (..., L) float64.
     """
-    y_true = y_true.bool()
-    y_pred = y_pred.bool()
-    tp = (y_pred & y_true).sum(-2).double()
-    fp = (y_pred & ~y_true).sum(-2).double()
-    fn = (~y_pred & y_true).sum(-2).double()
-    denom = 2 * tp + fp + fn
-    return torch.where(denom > 0, 2 * tp / denom.clamp_min(1), torch.zeros_like(denom))
+    stats = multilabel_stat_scores(y_true, y_pred, axis="labels")
+    return f1_from_stats(stats, SELECTION_ZERO_DIVISION)
 
 
 def micro_f1(y_true: torch.Tensor, y_pred: torch.Tensor) -> float:
     """Micro-averaged F1 of (N, L) boolean arrays; 0 when there is nothing to count."""
-    y_true = y_true.bool()
-    y_pred = y_pred.bool()
-    tp = (y_pred & y_true).sum().item()
-    denom = 2 * tp + (y_pred & ~y_true).sum().item() + (~y_pred & y_true).sum().item()
-    return 0.0 if denom == 0 else 2 * tp / denom
+    stats = multilabel_stat_scores(y_true, y_pred, axis="labels")
+    return float(micro_f1_from_stats(stats, SELECTION_ZERO_DIVISION))

@@ -1,79 +1,77 @@
 """End-to-end supervised baselines (BCE, focal, ASL, ZLPR) with best-epoch selection.
 
 Encoder + Dropout + Linear trained on logits with the same optimiser, schedule and
-clipping as stage 1 (paper.md §5.1). Unlike the authors' trainer (paper.md §11.2),
-the epoch with the best validation micro-F1 really is kept: its weights are restored.
+clipping as stage 1 (paper.md §5.1, :mod:`mlcl_lab.train.loop`). Unlike the authors'
+trainer (paper.md §11.2), the epoch with the best validation micro-F1 really is kept:
+its weights are restored.
 """
 
 from __future__ import annotations
 
-import copy
-import time
-
 import pandas as pd
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from ..losses import get_loss
 from .batching import encode
 from .config import TrainConfig
-from .loop import optimise_epoch
-from .models import SupervisedModel
-from .optim import make_optimizer
+from .loop import StageData, fit, make_stage, step_loss_options
+from .models import SupervisedModel, build_model
 from .selection import micro_f1
+from .sources import BatchSource
 
-__all__ = ["train_supervised"]
+__all__ = ["supervised_loss", "train_supervised"]
+
+
+def supervised_loss(loss_name: str, config: TrainConfig, device: torch.device | None = None) -> nn.Module:
+    """The supervised loss module of ``loss_name`` with the run's options (and
+    :func:`~mlcl_lab.train.loop.step_loss_options` for ``device``)."""
+    loss = get_loss(loss_name, **{**step_loss_options(device), **config.loss_options.get(loss_name, {})})
+    if getattr(loss, "kind", None) != "supervised":
+        raise ValueError(f"loss {loss_name!r} is not a supervised loss; use train_contrastive for it")
+    return loss
+
+
+def _labels(source: BatchSource) -> torch.Tensor:
+    """(N, L) bool labels of a source, in order."""
+    y = getattr(source, "y", None)
+    if isinstance(y, torch.Tensor):
+        return y.bool()
+    return torch.cat([b.y for b in source.batches(4096, shuffle=False, drop_last=False, generator=None)]).bool()
 
 
 def train_supervised(
     loss_name: str,
-    train_x: torch.Tensor,
-    train_y: torch.Tensor,
-    val_x: torch.Tensor,
-    val_y: torch.Tensor,
+    data: StageData,
     config: TrainConfig,
-    generator: torch.Generator,
     progress: bool = True,
     init_encoder: nn.Module | None = None,
 ) -> tuple[SupervisedModel, pd.DataFrame]:
-    """Train ``loss_name`` end to end; return the best-validation-epoch model and history.
+    """Train ``loss_name`` end to end on ``data``; return the best-validation-epoch model and history.
 
     History columns: epoch, train_loss, val_micro_f1, lr, seconds, best (bool).
     Ties in validation micro-F1 keep the earlier epoch. Predictions use sigmoid >= threshold.
     ``init_encoder`` (e.g. a contrastively pre-trained encoder) initialises the encoder:
     the fine-tuning variant of paper 2 (contrastive pre-training, then BCE fine-tuning).
     """
-    loss = get_loss(loss_name, **config.loss_options.get(loss_name, {}))
-    if getattr(loss, "kind", None) != "supervised":
-        raise ValueError(f"loss {loss_name!r} is not a supervised loss; use train_contrastive for it")
-    device = train_x.device
-    model = SupervisedModel(config, train_x.shape[1:], train_y.shape[1]).to(device)
+    loss = supervised_loss(loss_name, config, getattr(data.train, "device", None))
+    model = build_model("supervised", config, data.train)
     if init_encoder is not None:
         model.encoder.load_state_dict(init_encoder.state_dict())
-    n = train_x.shape[0]
-    steps_per_epoch = max(1, n // config.batch_size)
-    optimizer, scheduler = make_optimizer(model, config, config.epochs * steps_per_epoch)
-    y_float = train_y.float()
+    stage = make_stage(model, config, data.train.n, loss_name)
+    val_true = _labels(data.val)
     threshold = config.probe.threshold
-    best_f1, best_state, best_epoch = -1.0, None, 0
-    rows = []
-    bar = tqdm(range(config.epochs), desc=f"{loss_name} (supervised)", disable=not progress, leave=False)
-    for epoch in bar:
-        start = time.perf_counter()
-        train_loss = optimise_epoch(model, n, lambda idx: loss(model(train_x[idx]).float(), y_float[idx]), optimizer,
-                                    scheduler, config, generator, device, loss_name, epoch + 1)
-        val_pred = torch.sigmoid(encode(model, val_x)) >= threshold
-        f1 = micro_f1(val_y.bool(), val_pred)
-        improved = f1 > best_f1
-        if improved:
-            best_f1, best_epoch = f1, epoch + 1
-            best_state = copy.deepcopy(model.state_dict())
-        rows.append({"epoch": epoch + 1, "train_loss": train_loss, "val_micro_f1": f1,
-                     "lr": scheduler.get_last_lr()[0], "seconds": time.perf_counter() - start})
-        bar.set_postfix(loss=f"{train_loss:.4f}", val_f1=f"{f1:.3f}")
-    assert best_state is not None
-    model.load_state_dict(best_state)
+    best = {"f1": -1.0, "epoch": 0, "state": None}
+
+    def validate(epoch: int) -> dict[str, float]:
+        f1 = micro_f1(val_true, torch.sigmoid(encode(model, data.val)) >= threshold)
+        if f1 > best["f1"]:
+            best.update(f1=f1, epoch=epoch, state={k: v.detach().clone() for k, v in model.state_dict().items()})
+        return {"val_micro_f1": f1}
+
+    rows = fit(stage, data, lambda batch: loss(model(batch.x).float(), batch.y), validate,
+               desc=f"{loss_name} (supervised)", progress=progress)
+    model.load_state_dict(best["state"])
     history = pd.DataFrame(rows)
-    history["best"] = history["epoch"] == best_epoch
+    history["best"] = history["epoch"] == best["epoch"]
     return model, history

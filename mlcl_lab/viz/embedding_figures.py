@@ -63,7 +63,7 @@ def plot_umap_panels(panels: EmbeddingPanels, path: str | Path | None = None, *,
     fig, axes = _grid(len(panels.features), 4.2, 4.0)
     coloring = UmapColoring(by="label", label=color_label, label_names=panels.label_names)
     info = []
-    for ax, (loss, feats) in zip(axes.flat, panels.features.items()):
+    for ax, (loss, feats) in zip(axes.flat, panels.features.items(), strict=False):
         xy, used = umap_embed(feats, backend=backend, seed=seed, return_info=True)
         plot_umap(xy, panels.labels, coloring, ax=ax, title=loss)
         ax.set_xlabel("UMAP 1 (arbitrary units)")
@@ -94,7 +94,7 @@ def plot_centroid_heatmaps(panels: EmbeddingPanels, path: str | Path | None = No
     sns.heatmap(np.where(np.isfinite(pmi), pmi, np.nan), ax=axes.flat[0], cmap="vlag", center=0,
                 xticklabels=names, yticklabels=names, cbar_kws={"label": "PMI (blank: never together)"})
     axes.flat[0].set_title("label co-occurrence (PMI)")
-    for ax, loss in zip(list(axes.flat)[1:], panels.features):
+    for ax, loss in zip(list(axes.flat)[1:], panels.features, strict=False):
         sim = np.asarray(panels.centroid_cosine[loss])[np.ix_(order, order)]
         off = sim[~np.eye(len(order), dtype=bool)]
         # colour range from the off-diagonal values: ReLU features make every cosine positive,

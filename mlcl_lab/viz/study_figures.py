@@ -39,7 +39,7 @@ def plot_training_curves(histories: pd.DataFrame, path: str | Path | None = None
     present = [(col, title) for col, title in kinds if col in histories and histories[col].notna().any()]
     fig, axes = plt.subplots(1, max(1, len(present)), figsize=(6 * max(1, len(present)), 4), squeeze=False)
     colors = loss_colors(sorted(histories["loss"].unique()))
-    for ax, (col, title) in zip(axes[0], present):
+    for ax, (col, title) in zip(axes[0], present, strict=False):
         part = histories[histories[col].notna()]
         for loss, frame in part.groupby("loss", sort=False):
             stats = frame.groupby("epoch")["train_loss"].agg(["mean", "min", "max"])
@@ -78,7 +78,7 @@ def plot_metric_bars(summary: pd.DataFrame, path: str | Path | None = None,
     losses = [str(loss) for loss in summary.index]
     colors = loss_colors(losses)
     fig, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 4), squeeze=False)
-    for ax, metric in zip(axes[0], metrics):
+    for ax, metric in zip(axes[0], metrics, strict=True):
         mean, std = _mean_std(summary, metric)
         ax.bar(range(len(losses)), mean, yerr=std, capsize=4, color=[colors[name] for name in losses])
         ax.set_xticks(range(len(losses)), losses, rotation=30, ha="right")

@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 from mlcl_lab.metrics._validation import ArrayLike, as_embeddings
+from mlcl_lab.runtime import resolve_device
 
 logger = logging.getLogger(__name__)
 
@@ -39,17 +40,8 @@ def _installed(module: str) -> bool:
 
 
 def _resolve_device(device: str) -> str:
-    if not isinstance(device, str):
-        raise TypeError(f"device must be a string, got {type(device).__name__}")
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cpu":
-        return "cpu"
-    if device.startswith("cuda"):
-        if not torch.cuda.is_available():
-            raise ValueError(f"device={device!r} requested but CUDA is not available")
-        return device
-    raise ValueError(f"device={device!r} is not valid; choose 'auto', 'cpu' or 'cuda[:i]'")
+    """The device name a UMAP fit runs on (:func:`mlcl_lab.runtime.resolve_device`)."""
+    return str(resolve_device(device))
 
 
 def _resolve_backend(backend: str, device: str) -> str:
@@ -110,7 +102,14 @@ def _fit_umap_learn(
     model = umap.UMAP(
         n_components=2, n_neighbors=n_neighbors, min_dist=min_dist, random_state=seed, **kw
     )
-    return np.asarray(model.fit_transform(x), dtype=np.float32)
+    # umap-learn's numba/pynndescent parallel code resets the process's OpenMP thread count
+    # (measured: torch.get_num_threads() 1 -> 2 on 2 cores with OMP_NUM_THREADS=1), which would
+    # change the numbers of any later training in the same process: restore torch's setting
+    threads = torch.get_num_threads()
+    try:
+        return np.asarray(model.fit_transform(x), dtype=np.float32)
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _fit_torchdr(

@@ -3,7 +3,12 @@
 import numpy as np
 import pytest
 
-from mlcl_lab.data import HashingTextEncoder, MultiLabelDataset, encoder_inputs, make_synthetic
+from mlcl_lab.data import (
+    HashingTextEncoder,
+    MultiLabelDataset,
+    encoder_inputs,
+    make_synthetic,
+)
 from mlcl_lab.data.text_encoders import cached_encode
 
 
@@ -63,3 +68,64 @@ def test_image_paths_not_supported():
                            modality="image", features=None, paths=["a.jpg", "b.jpg"])
     with pytest.raises(ValueError, match="not supported"):
         encoder_inputs(ds)
+
+
+def test_make_source_vectors_in_memory_standardised_on_training_rows():
+    import torch
+
+    from mlcl_lab.data.inputs import make_source
+    from mlcl_lab.train.config import TrainConfig
+
+    ds = make_synthetic(n_samples=30)
+    train = np.arange(0, 30, 2)
+    src, choice = make_source(ds, TrainConfig(), "cpu", train_positions=train)
+    assert type(src).__name__ == "TensorSource" and choice["kind"] == "tensor"
+    assert choice["inputs"] == "feature vectors, standardised on the training rows" and choice["bytes"] == ds.features.nbytes
+    x = ds.features.astype(np.float32)  # the formula of train.study.prepare_inputs before sources
+    mean, std = x[train].mean(0), x[train].std(0)
+    std[std < 1e-12] = 1.0
+    assert torch.equal(src.x, torch.from_numpy((x - mean) / std))
+    assert torch.equal(src.y, torch.from_numpy(ds.labels).float()) and src.n_labels == ds.n_labels
+    with pytest.raises(ValueError, match="empty set of training rows"):
+        make_source(ds, TrainConfig(), "cpu", train_positions=np.zeros(0, np.int64))
+
+
+def test_make_source_keeps_decoded_pixels_as_they_are():
+    import torch
+
+    from mlcl_lab.data.inputs import make_source
+    from mlcl_lab.train.config import TrainConfig
+
+    pixels = np.random.default_rng(0).random((6, 1, 8, 8), dtype=np.float32)
+    ds = MultiLabelDataset(name="px", labels=np.eye(6, 2, dtype=np.uint8), label_names=["a", "b"],
+                           modality="image", features=pixels)
+    src, choice = make_source(ds, TrainConfig(), "cpu", train_positions=np.arange(3))
+    assert choice["kind"] == "tensor" and choice["inputs"] == "decoded pixels" and choice["shape"] == [1, 8, 8] and not choice["standardised"]
+    assert torch.equal(src.x, torch.from_numpy(pixels))
+    sub = src.subset(np.array([4, 1]))
+    assert torch.equal(sub.x, src.x[[4, 1]]) and sub.n == 2
+
+
+def test_make_source_without_config_uses_the_defaults():
+    from mlcl_lab.data.inputs import make_source
+
+    ds = make_synthetic(n_samples=12)
+    src, choice = make_source(ds, None, "cpu")
+    assert choice["kind"] == "tensor" and choice["inputs"] == "feature vectors, standardised" and src.n == 12
+
+
+def test_in_memory_rgb_pixels_are_imagenet_normalised_for_a_resnet():
+    import torch
+
+    from mlcl_lab.data.images import normalise
+    from mlcl_lab.data.inputs import make_source
+    from mlcl_lab.train.config import TrainConfig
+
+    levels = np.random.default_rng(1).integers(0, 256, size=(4, 3, 8, 8)).astype(np.uint8)
+    ds = MultiLabelDataset(name="rgb", labels=np.eye(4, 2, dtype=np.uint8), label_names=["a", "b"],
+                           modality="image", features=(levels / 255.0).astype(np.float32))
+    src, choice = make_source(ds, TrainConfig(encoder="resnet18"), "cpu")
+    assert choice["inputs"] == "decoded pixels, ImageNet-normalised for the ResNet"
+    torch.testing.assert_close(src.x, normalise(torch.from_numpy(levels)))  # the streaming path's normalisation
+    cnn, info = make_source(ds, TrainConfig(encoder="cnn"), "cpu")
+    assert info["inputs"] == "decoded pixels" and torch.equal(cnn.x, torch.from_numpy(ds.features))

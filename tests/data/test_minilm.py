@@ -5,9 +5,8 @@ import importlib.util
 import numpy as np
 import pytest
 
-from tests.requirements_marks import needs
-
 from mlcl_lab.data import MiniLMEncoder, MultiLabelDataset, encoder_inputs
+from tests.requirements_marks import needs
 
 pytestmark = [
     pytest.mark.slow,
@@ -38,3 +37,22 @@ def test_minilm_embeddings_and_cache(tmp_path):
     # second call is served from the cache (the encoder is not used)
     enc.encode = None
     np.testing.assert_array_equal(encoder_inputs(ds, tmp_path, encoder=enc), emb)
+
+
+def test_make_source_text_fast_path_is_standardised_frozen_embeddings(tmp_path):
+    import torch
+
+    from mlcl_lab.data.inputs import make_source, standardise
+    from mlcl_lab.train.config import TrainConfig
+
+    y = np.eye(4, 2, dtype=np.uint8)
+    ds = MultiLabelDataset(name="toy", labels=y, label_names=["a", "b"], modality="text", features=None, texts=TEXTS)
+    src, choice = make_source(ds, TrainConfig(), "cpu", cache_dir=tmp_path, train_positions=np.array([0, 1, 2]))
+    assert type(src).__name__ == "TensorSource" and choice["kind"] == "tensor" and choice["shape"] == [384] and choice["standardised"]
+    assert choice["inputs"] == "frozen sentence embeddings (all-MiniLM-L6-v2), standardised on the training rows"
+    emb = encoder_inputs(ds, tmp_path)  # served from the cache the source filled
+    std = emb[:3].std(0)
+    assert (std < 1e-12).any()  # MiniLM has dimensions constant over these texts: they keep std 1
+    ref = (emb - emb[:3].mean(0)) / np.where(std < 1e-12, 1.0, std).astype(np.float32)
+    torch.testing.assert_close(src.x, torch.from_numpy(ref))
+    np.testing.assert_array_equal(standardise(emb, np.array([0, 1, 2])), ref)

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from mlcl_lab.explore.gradient_share import positive_repulsion_share
-from mlcl_lab.losses import pair_weights
+from mlcl_lab.losses import loss_pair_weights
 
 
 def _loop(z: torch.Tensor, y: torch.Tensor, loss: str, batch_size: int, **hyper) -> float:
@@ -16,7 +16,7 @@ def _loop(z: torch.Tensor, y: torch.Tensor, loss: str, batch_size: int, **hyper)
         zb, yb = z[start:start + batch_size].double(), y[start:start + batch_size].double()
         if zb.shape[0] < 2:
             continue
-        pw = pair_weights(loss, yb, zb, **hyper)
+        pw = loss_pair_weights(loss, yb, zb, **hyper)
         W, s, valid = pw.W.numpy(), pw.sigma.numpy(), pw.valid.numpy()
         for i in range(W.shape[0]):
             r = W[i].sum()

@@ -11,6 +11,7 @@ from mlcl_lab.explore.tracking import embed_split, prototypes_of, track_losses, 
 from mlcl_lab.train import TrainConfig, prepare_inputs
 from mlcl_lab.train.contrastive import train_contrastive
 from mlcl_lab.train.device import seed_everything
+from mlcl_lab.train.loop import StageData
 from mlcl_lab.train.study import run_one
 
 CONFIG = TrainConfig(epochs=3, batch_size=32, device="cpu")
@@ -26,9 +27,12 @@ def _params(model: torch.nn.Module) -> list[torch.Tensor]:
 
 
 def test_a_reading_hook_leaves_training_bit_identical(data) -> None:
-    tr, va = torch.as_tensor(data.train), torch.as_tensor(data.split.val)
-    args = ("base", data.x[tr], data.y[tr], data.x[va], data.y[va], CONFIG)
-    plain, plain_hist = train_contrastive(*args, seed_everything(0), progress=False)
+    va = torch.as_tensor(data.split.val)
+
+    def stage_data():
+        return StageData(data.part("train"), data.part("val"), seed_everything(0))
+
+    plain, plain_hist = train_contrastive("base", stage_data(), CONFIG, progress=False)
     calls: list[int] = []
 
     def hook(epoch, model):
@@ -38,7 +42,7 @@ def test_a_reading_hook_leaves_training_bit_identical(data) -> None:
         with torch.no_grad():
             return {"probe_norm": float(model(data.x[va]).norm())}
 
-    hooked, hooked_hist = train_contrastive(*args, seed_everything(0), progress=False, on_epoch_end=hook)
+    hooked, hooked_hist = train_contrastive("base", stage_data(), CONFIG, progress=False, on_epoch_end=hook)
     assert calls == [0, 1, 2, 3]
     for a, b in zip(_params(plain), _params(hooked)):
         torch.testing.assert_close(a, b, rtol=0, atol=0)

@@ -8,7 +8,7 @@ import torch
 
 from mlcl_lab.losses import get_loss
 from mlcl_lab.losses._engine import reduce_terms
-from mlcl_lab.losses.gradients import gradient_components, pair_weights
+from mlcl_lab.losses.gradients import gradient_components, loss_pair_weights
 
 from .conftest import make_batch
 
@@ -45,7 +45,7 @@ def test_reg_positive_logit_gradient_is_min_sigma_minus_w():
     t = loss.terms(z, y, prototypes=p)
     u = t.logits.detach().clone().requires_grad_(True)
     g, = torch.autograd.grad(reduce_terms(replace(t, logits=u), "skip"), u)
-    pw = pair_weights(loss, y, z, prototypes=p)
+    pw = loss_pair_weights(loss, y, z, prototypes=p)
     n_anchors = pw.valid.sum()
     g = g * n_anchors
     pos, neg = pw.W > 0, (pw.W == 0) & pw.denom & pw.valid.unsqueeze(1)
@@ -66,21 +66,21 @@ def test_reg_removes_exactly_the_positive_repulsion_of_mscwrg():
 
 
 @pytest.mark.parametrize("name", ["base", "mscwrg", "reg", "supcon_any", "supcon_all", "msc"])
-def test_pair_weights_without_z_and_row_sums(name):
+def test_loss_pair_weights_without_z_and_row_sums(name):
     _, y, _ = make_batch(8, 5, seed=24)
-    pw = pair_weights(name, y)
+    pw = loss_pair_weights(name, y)
     assert pw.sigma is None
     rows = pw.W.sum(1)[pw.valid]
     torch.testing.assert_close(rows, torch.ones_like(rows), rtol=1e-6, atol=1e-6)
 
 
-def test_pair_weights_sigma_rows_sum_to_one_over_denominator():
+def test_loss_pair_weights_sigma_rows_sum_to_one_over_denominator():
     z, y, p = make_batch(8, 5, seed=25)
-    pw = pair_weights("msc", y, z, prototypes=p, beta=0.3)
+    pw = loss_pair_weights("msc", y, z, prototypes=p, beta=0.3)
     torch.testing.assert_close(pw.sigma.sum(1), torch.ones(8, dtype=torch.float64))
 
 
 def test_supervised_loss_rejected():
     _, y, _ = make_batch()
     with pytest.raises(ValueError, match="contrastive"):
-        pair_weights("bce", y)
+        loss_pair_weights("bce", y)

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mlcl_lab.losses import available_losses, get_loss, loss_kind
-from mlcl_lab.losses.gradients import pair_weights
+from mlcl_lab.losses.gradients import loss_pair_weights
 
 CONTRASTIVE = [n for n in available_losses() if loss_kind(n) == "contrastive"]
 PROTO = ("proto", "msc", "mscwrg", "reg")
@@ -120,7 +120,7 @@ def test_scale_invariance_of_embeddings(name, data, scale):
 @given(data=batches(min_b=1))
 def test_anchor_weights_sum_to_one(name, data):
     z, y, p, _ = data
-    pw = pair_weights(name, y)
+    pw = loss_pair_weights(name, y)
     rows = pw.W.sum(1)
     torch.testing.assert_close(rows[pw.valid], torch.ones_like(rows[pw.valid]), rtol=0, atol=1e-6)
     assert bool((rows[~pw.valid] == 0).all())
@@ -131,7 +131,7 @@ def test_anchor_weights_sum_to_one(name, data):
 @given(data=batches(min_b=1))
 def test_mulsupcon_weights_sum_to_label_count(data):
     z, y, p, _ = data
-    pw = pair_weights("mulsupcon", y)
+    pw = loss_pair_weights("mulsupcon", y)
     carriers = y.sum(0, keepdim=True) - y                         # other samples carrying each label
     expected = ((carriers > 0) & (y > 0)).sum(1).to(torch.float64)
     torch.testing.assert_close(pw.W.sum(1), expected, rtol=0, atol=1e-6)

@@ -39,24 +39,24 @@ def test_all_pairs_spearman_matches_scipy():
         for j in range(i + 1, len(z)):
             jac.append(_jac(y[i], y[j]))
             cos.append(zn[i] @ zn[j])
-    assert out["n_pairs"] == len(jac)
+    assert out.n_pairs == len(jac)
     ref = stats.spearmanr(jac, cos).statistic
-    assert out["spearman_jaccard_cosine"] == pytest.approx(ref, abs=1e-10)
-    assert out["spearman_jaccard_cosine"] > 0.2  # labels shape the geometry here
+    assert out.spearman_jaccard_cosine == pytest.approx(ref, abs=1e-10)
+    assert out.spearman_jaccard_cosine > 0.2  # labels shape the geometry here
 
 
 def test_sampled_pairs_seeded_and_match_scipy():
     z, y = _data(n=200)
     a = label_correlation(z, y, n_pairs=500, seed=3)
     b = label_correlation(z, y, n_pairs=500, seed=3)
-    assert a["spearman_jaccard_cosine"] == b["spearman_jaccard_cosine"]
+    assert a.spearman_jaccard_cosine == b.spearman_jaccard_cosine
     i, j = sample_pairs(200, 500, seed=3)
-    assert bool((i != j).all()) and a["n_pairs"] == 500
+    assert bool((i != j).all()) and a.n_pairs == 500
     zn = z / np.linalg.norm(z, axis=1, keepdims=True)
     jac = [_jac(y[p], y[q]) for p, q in zip(i.tolist(), j.tolist(), strict=True)]
     cos = [zn[p] @ zn[q] for p, q in zip(i.tolist(), j.tolist(), strict=True)]
     ref = stats.spearmanr(jac, cos).statistic
-    assert a["spearman_jaccard_cosine"] == pytest.approx(ref, abs=1e-10)
+    assert a.spearman_jaccard_cosine == pytest.approx(ref, abs=1e-10)
 
 
 def test_label_level_matrices_and_correlations():
@@ -69,26 +69,26 @@ def test_label_level_matrices_and_correlations():
     for p in range(5):
         for q in range(5):
             ref = cent[p] @ cent[q] / np.linalg.norm(cent[p]) / np.linalg.norm(cent[q])
-            assert out["centroid_cosine"][p, q] == pytest.approx(ref, abs=1e-10)
+            assert out.centroid_cosine[p, q] == pytest.approx(ref, abs=1e-10)
             co = np.sum(y[:, p] * y[:, q])
             pmi = math.log(co / n / (y[:, p].mean() * y[:, q].mean())) if co else -math.inf
-            assert out["pmi"][p, q] == pytest.approx(pmi, abs=1e-10)
+            assert out.pmi[p, q] == pytest.approx(pmi, abs=1e-10)
             union = np.sum((y[:, p] + y[:, q]) > 0)
-            assert out["cooccurrence_jaccard"][p, q] == pytest.approx(co / union, abs=1e-12)
-    assert not out["label_present"][5]
+            assert out.cooccurrence_jaccard[p, q] == pytest.approx(co / union, abs=1e-12)
+    assert not out.label_present[5]
     pairs = [(p, q) for p in range(5) for q in range(p + 1, 5)]
-    cc = [out["centroid_cosine"][p, q] for p, q in pairs]
-    pm = [out["pmi"][p, q] for p, q in pairs]
-    cj = [out["cooccurrence_jaccard"][p, q] for p, q in pairs]
-    assert out["n_label_pairs"] == 10
-    assert out["centroid_pmi_spearman"] == pytest.approx(
+    cc = [out.centroid_cosine[p, q] for p, q in pairs]
+    pm = [out.pmi[p, q] for p, q in pairs]
+    cj = [out.cooccurrence_jaccard[p, q] for p, q in pairs]
+    assert out.n_label_pairs == 10
+    assert out.centroid_pmi_spearman == pytest.approx(
         stats.spearmanr(cc, pm).statistic, abs=1e-10
     )
-    assert out["centroid_pmi_pearson"] == pytest.approx(stats.pearsonr(cc, pm).statistic, abs=1e-10)
-    assert out["centroid_cooccurrence_spearman"] == pytest.approx(
+    assert out.centroid_pmi_pearson == pytest.approx(stats.pearsonr(cc, pm).statistic, abs=1e-10)
+    assert out.centroid_cooccurrence_spearman == pytest.approx(
         stats.spearmanr(cc, cj).statistic, abs=1e-10
     )
-    assert out["centroid_cooccurrence_pearson"] == pytest.approx(
+    assert out.centroid_cooccurrence_pearson == pytest.approx(
         stats.pearsonr(cc, cj).statistic, abs=1e-10
     )
 
@@ -98,7 +98,7 @@ def test_prototypes_replace_centroids():
     protos = np.random.default_rng(2).normal(size=(4, 6))
     out = label_correlation(z, y, prototypes=torch.tensor(protos))
     pn = protos / np.linalg.norm(protos, axis=1, keepdims=True)
-    assert np.allclose(out["centroid_cosine"], pn @ pn.T, atol=1e-12)
+    assert np.allclose(out.centroid_cosine, pn @ pn.T, atol=1e-12)
     with pytest.raises(ValueError, match="prototypes"):
         label_correlation(z, y, prototypes=protos[:3])
 
@@ -107,8 +107,8 @@ def test_degenerate_single_label_and_identical_embeddings_are_finite():
     z = np.ones((20, 3))
     y = np.ones((20, 1), dtype=int)
     out = label_correlation(z, y)
-    assert out["spearman_jaccard_cosine"] == 0.0
-    assert out["centroid_pmi_spearman"] == 0.0 and out["n_label_pairs"] == 0
+    assert out.spearman_jaccard_cosine == 0.0
+    assert out.centroid_pmi_spearman == 0.0 and out.n_label_pairs == 0
 
 
 def test_bad_input():
@@ -119,3 +119,19 @@ def test_bad_input():
         label_correlation(z, y[:10])
     with pytest.raises(ValueError, match="at least 2"):
         label_correlation(z[:1], y[:1])
+
+
+def test_result_is_a_typed_dataclass_with_a_flat_dict_view():
+    z, y = _data(n=40, l=4, seed=5)
+    out = label_correlation(z, y)
+    d = out.to_dict()
+    assert list(d) == [
+        "spearman_jaccard_cosine", "n_pairs", "centroid_cosine", "cooccurrence_jaccard", "pmi",
+        "label_present", "centroid_cooccurrence_spearman", "centroid_cooccurrence_pearson",
+        "centroid_pmi_spearman", "centroid_pmi_pearson", "n_label_pairs", "n_label_pairs_pmi",
+    ]
+    assert isinstance(out.spearman_jaccard_cosine, float) and isinstance(out.n_label_pairs, int)
+    assert out.centroid_cosine.shape == (4, 4) and out.label_present.dtype == bool
+    assert d["pmi"] is out.pmi or np.array_equal(d["pmi"], out.pmi)
+    with pytest.raises(AttributeError):
+        out.n_pairs = 3  # frozen

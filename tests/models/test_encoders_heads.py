@@ -27,3 +27,48 @@ def test_projection_head_init_and_shape():
 def test_prototypes_are_a_parameter():
     p = LabelPrototypes(5, 8)
     assert p().shape == (5, 8) and p().requires_grad
+
+
+def test_build_encoder_lists_every_backbone_and_checks_options():
+    with pytest.raises(ValueError, match="resnet18, resnet34, resnet50, resnet101, hf:<local model dir>"):
+        build_encoder("vit", (3, 8, 8))
+    with pytest.raises(ValueError, match="takes only the option weights_path"):
+        build_encoder("resnet50", (3, 8, 8), pooling="cls")
+    with pytest.raises(ValueError, match=r"needs \(channels, height, width\)"):
+        build_encoder("resnet101", (10,))
+    with pytest.raises(ValueError, match="needs the input shape"):
+        build_encoder("mlp", None)
+    from mlcl_lab.models import encoder_for_config
+    from mlcl_lab.train.config import TrainConfig
+
+    with pytest.raises(ValueError, match="name the encoder for tokenised text"):
+        encoder_for_config(TrainConfig(), None)
+
+
+def test_frozen_encoder_keeps_weights_and_batchnorm_statistics():
+    from mlcl_lab.models import FrozenEncoder
+
+    frozen = FrozenEncoder(build_encoder("resnet18", (3, 16, 16)))
+    frozen.train()  # a model.train() call must not put the frozen backbone in train mode
+    before = {k: v.clone() for k, v in frozen.state_dict().items()}
+    out = frozen(torch.randn(4, 3, 16, 16) * 3 + 1)
+    assert out.shape == (4, 512) == (4, frozen.out_dim) and not out.requires_grad
+    assert all(torch.equal(v, before[k]) for k, v in frozen.state_dict().items())  # running stats too
+    assert frozen.training and not frozen.encoder.training
+    assert not any(p.requires_grad for p in frozen.parameters())
+
+
+@pytest.mark.parametrize("encoder, shape", [("auto", (7,)), ("auto", (1, 16, 16)), ("mlp", (5,)), ("resnet50", (3, 16, 16))])
+def test_encoder_for_config_builds_what_the_trainer_built(encoder, shape):
+    from mlcl_lab.models import encoder_for_config
+    from mlcl_lab.train.config import TrainConfig
+    from mlcl_lab.train.models import ContrastiveModel
+
+    config = TrainConfig(encoder=encoder, hidden_dim=24, depth=3, dropout=0.2)
+    torch.manual_seed(0)
+    ours = encoder_for_config(config, shape)
+    torch.manual_seed(0)
+    trainer = ContrastiveModel(config, shape, n_labels=3, with_prototypes=False).encoder
+    assert type(ours) is type(trainer) and ours.out_dim == trainer.out_dim
+    theirs = trainer.state_dict()
+    assert all(torch.equal(v, theirs[k]) for k, v in ours.state_dict().items()) and ours.state_dict().keys() == theirs.keys()

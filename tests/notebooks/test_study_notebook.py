@@ -65,7 +65,7 @@ def test_metrics_json_equals_the_package_api_for_the_same_seed(executed):
     recorded = json.loads(RunFolder(folder).metrics.read_text())
     config = TrainConfig(epochs=2, batch_size=128, device="cpu", probe=ProbeConfig(epochs=2))
     study = run_study(load_dataset("yeast"), ["bce", "base"], [0], config, progress=False)
-    for run, entry in zip(study.runs, recorded["runs"]):
+    for run, entry in zip(study.runs, recorded["runs"], strict=True):
         assert entry["loss"] == run.loss and entry["seed"] == run.seed
         for key, value in run.metrics.items():
             assert entry["metrics"][key] == pytest.approx(value, rel=1e-9, abs=1e-12), key

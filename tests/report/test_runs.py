@@ -57,6 +57,9 @@ def test_write_run_writes_every_file_of_the_contract(tmp_path, study):
     assert payload["parameters"] == json.loads(json.dumps(params.to_dict()))
     assert payload["train_config"]["epochs"] == 1 and "torch" in payload["environment"]
     assert payload["timings"]["data_load"] == 0.5 and payload["timings"]["write_outputs"] > 0
+    assert [(t["loss"], t["seed"]) for t in payload["run_timings"]] == [("bce", 0), ("base", 0)]
+    for name in result.runs[0].timings:  # the training phases (RunResult.timings), summed over the runs
+        assert payload["timings"][name] == pytest.approx(sum(r.timings[name] for r in result.runs))
     pd.testing.assert_frame_equal(pd.read_csv(run.results), result.results, check_dtype=False)
     assert not list(run.path.rglob(".tmp-*")), "no temporary file is left behind"
     with pytest.raises(FileExistsError, match="never overwritten"):
@@ -100,6 +103,12 @@ def _damage(run: RunFolder, how: str) -> Path:
         path = run.embeddings("base", 0)
         path.write_bytes(b"\x00\x01not a zip" * 50)
         return path
+    if how == "garbage history":
+        run.history.write_bytes(b"\xff\xfe\x00" * 100)
+        return run.history
+    if how == "truncated results":
+        run.results.write_text(run.results.read_text().splitlines()[0] + "\n")
+        return run.results
     if how == "missing params":
         run.params.unlink()
         return run.params
@@ -107,7 +116,7 @@ def _damage(run: RunFolder, how: str) -> Path:
 
 
 DAMAGES = ["truncated status", "truncated metrics", "garbage metrics", "status without state", "metrics without runs",
-           "missing embeddings", "garbage embeddings", "missing params"]
+           "missing embeddings", "garbage embeddings", "garbage history", "truncated results", "missing params"]
 
 
 @pytest.mark.parametrize("how", DAMAGES)
@@ -214,3 +223,10 @@ def test_run_folders_are_new_and_distinct(tmp_path):
     b = new_run_folder(tmp_path, prefix="yeast")
     assert a != b and a.is_dir() and b.is_dir() and a.name.startswith("yeast-")
     assert new_attempt(tmp_path / "r").name == "attempt-1" and new_attempt(tmp_path / "r").name == "attempt-2"
+
+
+def test_timings_are_read_from_each_runs_params(grid_dir):
+    grid, root = grid_dir
+    timings = GridRuns(grid, root).timings()
+    assert list(timings["seed"]) == [0, 1] and list(timings["loss"]) == ["bce", "bce"]
+    assert (timings["write_outputs"] > 0).all()

@@ -34,7 +34,7 @@ def test_cosine_with_warmup_shape():
     assert lrs[4] == pytest.approx(1.0)          # end of warm-up
     assert lrs[52] == pytest.approx(0.5, abs=0.02)  # half-way through the cosine
     assert lrs[-1] < 0.01
-    assert all(b <= a + 1e-12 for a, b in zip(lrs[4:], lrs[5:]))
+    assert all(b <= a + 1e-12 for a, b in zip(lrs[4:], lrs[5:], strict=False))
 
 
 def test_linear_decay_reaches_zero():

@@ -66,3 +66,48 @@ def test_probe_config_rejects_bad_values(kwargs):
 def test_probe_rejects_mismatched_shapes():
     with pytest.raises(ValueError, match="probe needs"):
         fit_linear_probe(torch.randn(5, 3), torch.ones(4, 2), torch.randn(2, 3), torch.ones(2, 2))
+
+
+def _reference_probe_weights(x, y, cfg, seed):
+    """The probe written out plainly: one Parameter per (grid point, head), torch.optim.AdamW
+    with one group each, torch's LambdaLR linear decay; returns the trained (G*H, F, L), (G*H, L)."""
+    import itertools
+    import math
+
+    gen = torch.Generator().manual_seed(seed)
+    grid = list(itertools.product(cfg.learning_rates, cfg.weight_decays))
+    k, (n, f), l = len(grid) * cfg.n_heads, x.shape, y.shape[1]
+    bound = math.sqrt(6.0 / (f + l))
+    w0 = (torch.rand(k, f, l, generator=gen, dtype=torch.float32) * 2 - 1) * bound
+    ws = [torch.nn.Parameter(w) for w in w0]
+    bs = [torch.nn.Parameter(torch.zeros(l)) for _ in range(k)]
+    opt = torch.optim.AdamW([{"params": [ws[i], bs[i]], "lr": grid[i // cfg.n_heads][0],
+                              "weight_decay": grid[i // cfg.n_heads][1]} for i in range(k)])
+    batch = min(cfg.batch_size, n)
+    steps = n // batch
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: max(0.0, 1.0 - s / (cfg.epochs * steps)))
+    for _ in range(cfg.epochs):
+        order = torch.randperm(n, generator=gen)
+        for s in range(steps):
+            idx = order[s * batch:(s + 1) * batch]
+            logits = torch.einsum("nf,kfl->knl", x[idx], torch.stack(ws)) + torch.stack(bs)[:, None, :]
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(
+                logits, y[idx].float().expand_as(logits), reduction="none").mean((1, 2)).sum()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+    return torch.stack(ws).detach(), torch.stack(bs).detach()
+
+
+def test_probe_training_equals_the_plain_per_head_formulation():
+    x, y = _toy(n=300, f=37, l=14, seed=4)  # sizes with incomplete vector lanes
+    cfg = ProbeConfig(learning_rates=(0.5, 0.05), weight_decays=(0.1, 0.0), epochs=4, batch_size=64, n_heads=3)
+    res = fit_linear_probe(x[:200], y[:200], x[200:], y[200:], cfg, seed=9)
+    w, b = _reference_probe_weights(x[:200], y[:200], cfg, seed=9)
+    g, h = 4, 3
+    lab = torch.arange(14)
+    chosen = torch.as_tensor(res.chosen)
+    expected_w = w.view(g, h, 37, 14)[chosen, :, :, lab].permute(1, 2, 0)
+    expected_b = b.view(g, h, 14)[chosen, :, lab].permute(1, 0)
+    assert torch.equal(res.probe.weight, expected_w) and torch.equal(res.probe.bias, expected_b)

@@ -52,10 +52,11 @@ def test_learning_beats_chance_on_synthetic_data(data):
         assert run.metrics["micro_f1"] > 2 * prior / (1 + prior) + 0.05, run.loss
 
 
-def test_memory_queue_runs_with_a_reference_loss(data):
+@pytest.mark.parametrize("loss, options", [("msc", {}), ("mulsupcon", {"variant": "original"})])
+def test_memory_queue_runs_with_a_reference_loss(data, loss, options):
     _, prepared = data
-    cfg = TrainConfig(**{**CFG.to_dict(), "queue_size": 128, "probe": CFG.probe})
-    run = run_one(prepared, "msc", 0, cfg, progress=False)
+    cfg = TrainConfig(**{**CFG.to_dict(), "queue_size": 128, "loss_options": {loss: options}, "probe": CFG.probe})
+    run = run_one(prepared, loss, 0, cfg, progress=False)
     assert np.isfinite(run.history["train_loss"]).all()
 
 

@@ -56,7 +56,7 @@ def test_centroid_heatmaps_draw_the_stored_matrices(tmp_path):
     rng = np.random.default_rng(0)
     labels = (rng.random((60, 4)) < 0.4).astype(int)
     feats = {"bce": rng.normal(size=(60, 8)), "reg": rng.normal(size=(60, 8))}
-    corr = {loss: label_correlation(f, labels) for loss, f in feats.items()}
+    corr = {loss: label_correlation(f, labels).to_dict() for loss, f in feats.items()}
     panels = EmbeddingPanels(labels=labels, label_names=list("abcd"), features=feats,
                              centroid_cosine={k: c["centroid_cosine"] for k, c in corr.items()}, pmi=corr["bce"]["pmi"],
                              centroid_pmi_spearman={k: c["centroid_pmi_spearman"] for k, c in corr.items()}, title="d")

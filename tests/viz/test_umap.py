@@ -133,3 +133,11 @@ def test_umap_learn_with_auto_device_uses_cpu(monkeypatch):
     monkeypatch.setattr(umap_mod, "_fit_umap_learn", fake_fit)
     xy, info = umap_embed(np.ones((6, 3)), backend="umap-learn", return_info=True)
     assert info["device"] == "cpu" and called["shape"] == (6, 3) and xy.shape == (6, 2)
+
+
+def test_umap_learn_leaves_torchs_thread_count_as_it_was(reference_fit):
+    """umap-learn's parallel code resets OpenMP's thread count; the fit restores torch's, so a
+    UMAP between two trainings in one process cannot change the second one's numbers."""
+    assert torch.get_num_threads() == THREADS_AT_IMPORT
+    umap_embed(np.random.default_rng(0).normal(size=(60, 4)), backend="umap-learn", device="cpu", seed=0, n_epochs=20)
+    assert torch.get_num_threads() == THREADS_AT_IMPORT

@@ -10,10 +10,15 @@ Which attributes are labels (first rule that applies):
 Every non-label attribute must be numeric (``numeric``/``real``/``integer``);
 nominal or string features and missing values (``?``) are not supported and
 raise :class:`~mlcl_lab.data.errors.MalformedFileError` naming file and line.
+
+Validation (each a ``MalformedFileError`` naming the file, and the line where there is
+one): UTF-8 text, unique attribute names, finite numeric values within float32 range,
+0/1 labels, >= 1 data row, >= 1 label and >= 1 feature attribute.
 """
 
 from __future__ import annotations
 
+import csv
 import re
 import shlex
 import xml.etree.ElementTree as ET
@@ -23,8 +28,10 @@ import numpy as np
 
 from ..dataset import MultiLabelDataset
 from ..errors import DatasetNotFoundError, malformed
+from .validate import check_nonempty, check_unique_names, read_lines
 
 _NUMERIC = {"numeric", "real", "integer"}
+_F32_MAX = float(np.finfo(np.float32).max)
 
 
 def _split_attribute(line: str, path: Path, lineno: int) -> tuple[str, str]:
@@ -67,30 +74,30 @@ def load_arff(path: str | Path, *, n_labels: int | None = None,
     relation = ""
     rows: list[np.ndarray] = []
     in_data = False
-    with open(p, encoding="utf-8", errors="replace") as f:
-        for lineno, raw in enumerate(f, 1):
-            line = raw.strip()
-            if not line or line.startswith("%"):
-                continue
-            if not in_data:
-                key = line.split(None, 1)[0].lower()
-                if key == "@relation":
-                    relation = line.split(None, 1)[1] if " " in line else ""
-                elif key == "@attribute":
-                    attrs.append(_split_attribute(line, p, lineno))
-                elif key == "@data":
-                    in_data = True
-                    n_attr = len(attrs)
-                    if n_attr == 0:
-                        raise malformed(p, lineno, "@data before any @attribute")
-                else:
-                    raise malformed(p, lineno, f"unexpected header line {line[:40]!r}")
-                continue
-            rows.append(_parse_row(line, n_attr, p, lineno))
+    for lineno, raw in enumerate(read_lines(p), 1):
+        line = raw.strip()
+        if not line or line.startswith("%"):
+            continue
+        if not in_data:
+            key = line.split(None, 1)[0].lower()
+            if key == "@relation":
+                relation = line.split(None, 1)[1] if " " in line else ""
+            elif key == "@attribute":
+                attrs.append(_split_attribute(line, p, lineno))
+            elif key == "@data":
+                in_data = True
+                n_attr = len(attrs)
+                if n_attr == 0:
+                    raise malformed(p, lineno, "@data before any @attribute")
+            else:
+                raise malformed(p, lineno, f"unexpected header line {line[:40]!r}")
+            continue
+        rows.append(_parse_row(line, n_attr, p, lineno))
     if not in_data:
         raise malformed(p, None, "no @data section")
 
     names = [a for a, _ in attrs]
+    check_unique_names(p, names, "attribute")
     label_idx = _label_indices(names, relation, p, n_labels, label_names, xml_path)
     label_set = set(label_idx)
     feat_idx = [i for i in range(len(attrs)) if i not in label_set]
@@ -99,6 +106,7 @@ def load_arff(path: str | Path, *, n_labels: int | None = None,
             raise malformed(p, None, f"feature attribute {names[i]!r} has type {attrs[i][1]!r}; "
                             "only numeric features are supported")
     data = np.vstack(rows) if rows else np.zeros((0, len(attrs)))
+    check_nonempty(p, n_samples=len(data), n_labels=len(label_idx), n_features=len(feat_idx))
     y = data[:, label_idx]
     if not np.isin(y, (0.0, 1.0)).all():
         bad = int(np.flatnonzero(~np.isin(y, (0.0, 1.0)).all(axis=1))[0])
@@ -122,25 +130,29 @@ def _parse_row(line: str, n_attr: int, p: Path, lineno: int) -> np.ndarray:
             if not line.endswith("}"):
                 raise ValueError("sparse row must end with '}'")
             body = line[1:-1].strip()
+            seen: set[int] = set()
             for item in filter(None, (s.strip() for s in body.split(","))):
                 idx_s, val_s = item.split(None, 1)
                 idx = int(idx_s)
                 if not 0 <= idx < n_attr:
                     raise ValueError(f"index {idx} out of range [0, {n_attr})")
+                if idx in seen:
+                    raise ValueError(f"sparse index {idx} given twice")
+                seen.add(idx)
                 row[idx] = _value(val_s)
         else:
             values = next(iter(_csv_split(line)))
             if len(values) != n_attr:
                 raise ValueError(f"{len(values)} values for {n_attr} attributes")
             row[:] = [_value(v) for v in values]
-    except ValueError as err:
-        raise malformed(p, lineno, str(err)) from err
+    except (ValueError, csv.Error) as err:
+        raise malformed(p, lineno, str(err)) from None
+    if not np.isfinite(row).all() or np.abs(row).max(initial=0.0) > _F32_MAX:
+        raise malformed(p, lineno, "values must be finite and within float32 range")
     return row
 
 
 def _csv_split(line: str):
-    import csv
-
     return csv.reader([line], skipinitialspace=True, quotechar="'")
 
 
@@ -156,6 +168,7 @@ def _label_indices(names: list[str], relation: str, p: Path, n_labels: int | Non
     if label_names is None and xml_path is not None:
         label_names = read_mulan_xml(xml_path)
     if label_names is not None:
+        check_unique_names(p, list(label_names), "label")
         pos = {n: i for i, n in enumerate(names)}
         missing = [n for n in label_names if n not in pos]
         if missing:
@@ -168,10 +181,14 @@ def _label_indices(names: list[str], relation: str, p: Path, n_labels: int | Non
     m = re.search(r"-C\s+(-?\d+)", rel)
     if m:
         k = int(m.group(1))
+        if not 0 < abs(k) < len(names):
+            raise malformed(p, None, f"MEKA relation '-C {k}' needs 1 <= |k| < "
+                            f"{len(names)} (the number of attributes)")
         return list(range(k)) if k > 0 else list(range(len(names) + k, len(names)))
     if n_labels is not None:
         if not 0 < n_labels < len(names):
-            raise ValueError(f"n_labels must be in [1, {len(names) - 1}], got {n_labels}")
+            raise malformed(p, None, f"n_labels must be in [1, {len(names) - 1}] for its "
+                            f"{len(names)} attributes, got {n_labels}")
         return list(range(len(names) - n_labels, len(names)))
     raise ValueError(
         f"{p}: cannot tell which attributes are labels; pass n_labels=, label_names= "

@@ -19,7 +19,8 @@ import numpy as np
 
 from ..dataset import MultiLabelDataset
 from ..errors import labels_from_lists, malformed, require_path
-from .common import make_split, text_dataset
+from ..formats.validate import read_lines
+from .common import make_split, require_part, text_dataset
 
 AAPD_HOWTO = ("Download the AAPD data of the SGM release (https://github.com/lancopku/SGM, "
               "files text_train, label_train, text_val, label_val, text_test, label_test), "
@@ -28,14 +29,18 @@ AAPD_PARTS = ("train", "val", "test")
 
 
 def _lines(f: Path) -> list[str]:
-    with open(f, encoding="utf-8") as fh:
-        return [line.rstrip("\n") for line in fh]
+    return read_lines(f)
+
+
+def check_aapd(path) -> Path:
+    """The dataset folder, after checking the six SGM files exist (no parsing)."""
+    files = tuple(f"{k}_{p}" for p in AAPD_PARTS for k in ("text", "label"))
+    return require_path(path, "aapd", AAPD_HOWTO, must_contain=files)
 
 
 def load_aapd(path=None) -> MultiLabelDataset:
     """AAPD with its official split in ``extra["split"]``."""
-    files = tuple(f"{k}_{p}" for p in AAPD_PARTS for k in ("text", "label"))
-    base = require_path(path, "aapd", AAPD_HOWTO, must_contain=files)
+    base = check_aapd(path)
     texts, label_lists, sizes = [], [], []
     for part in AAPD_PARTS:
         t, lab = _lines(base / f"text_{part}"), _lines(base / f"label_{part}")
@@ -45,6 +50,8 @@ def load_aapd(path=None) -> MultiLabelDataset:
         for lineno, labs in enumerate(lab, 1):
             if not labs.split():
                 raise malformed(base / f"label_{part}", lineno, "empty label line")
+        if part != "val":
+            require_part(base / f"text_{part}", part, len(t))
         texts += t
         label_lists += [s.split() for s in lab]
         sizes.append(len(t))
@@ -53,4 +60,5 @@ def load_aapd(path=None) -> MultiLabelDataset:
     split = make_split(np.arange(b[0], b[1]), np.arange(b[1], b[2]), np.arange(b[2], b[3]))
     return text_dataset("aapd", texts, y, names, split,
                         f"AAPD arXiv abstracts ({len(names)} subject labels)", f"AAPD at {base}",
-                        "AAPD (SGM release): research use")
+                        "AAPD (SGM release): research use",
+                        split_source="official (aapd: SGM text/label_train, _val, _test files)")

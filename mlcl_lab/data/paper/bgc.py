@@ -22,7 +22,7 @@ import numpy as np
 
 from ..dataset import MultiLabelDataset
 from ..errors import labels_from_lists, malformed, require_path
-from .common import make_split, text_dataset
+from .common import make_split, require_part, text_dataset
 
 BGC_HOWTO = ("Download the Blurb Genre Collection (English) from https://www.inf.uni-hamburg.de/"
              "en/inst/ab/lt/resources/data/blurb-genre-collection.html, put "
@@ -53,14 +53,24 @@ def read_bgc_file(f: Path, levels: tuple[int, ...] | None) -> tuple[list[str], l
     return texts, labels
 
 
+BGC_PARTS = ("train", "dev", "test")
+
+
+def check_bgc(path) -> Path:
+    """The dataset folder, after checking the split files exist (no parsing)."""
+    return require_path(path, "bgc", BGC_HOWTO,
+                        must_contain=tuple(f"BlurbGenreCollection_EN_{p}.txt" for p in BGC_PARTS))
+
+
 def load_bgc(path=None, levels: tuple[int, ...] | None = None) -> MultiLabelDataset:
     """Blurb Genre Collection with its official split in ``extra["split"]``."""
-    parts = ("train", "dev", "test")
-    base = require_path(path, "bgc", BGC_HOWTO,
-                        must_contain=tuple(f"BlurbGenreCollection_EN_{p}.txt" for p in parts))
+    parts = BGC_PARTS
+    base = check_bgc(path)
     texts, lists, sizes = [], [], []
     for p in parts:
         t, lab = read_bgc_file(base / f"BlurbGenreCollection_EN_{p}.txt", levels)
+        if p != "dev":
+            require_part(base / f"BlurbGenreCollection_EN_{p}.txt", p, len(t))
         texts += t
         lists += lab
         sizes.append(len(t))
@@ -69,4 +79,5 @@ def load_bgc(path=None, levels: tuple[int, ...] | None = None) -> MultiLabelData
     split = make_split(np.arange(b[0], b[1]), np.arange(b[1], b[2]), np.arange(b[2], b[3]))
     return text_dataset("bgc", texts, y, names, split,
                         f"Blurb Genre Collection, book blurbs ({len(names)} genres)",
-                        f"BGC at {base}", "BGC: research use (blurbs from Penguin Random House)")
+                        f"BGC at {base}", "BGC: research use (blurbs from Penguin Random House)",
+                        split_source="official (bgc: BlurbGenreCollection_EN_train / _dev / _test)")

@@ -16,11 +16,14 @@ gets 80% of them.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from sklearn.model_selection import train_test_split
 
 from ..dataset import MultiLabelDataset
 from ..errors import malformed, require_path
+from ..formats.validate import read_lines
 from .common import PAPER_SEED, halve, image_dataset, make_split
 
 MIR_HOWTO = ("Download mirflickr25k.zip and mirflickr25k_annotations_v080.zip from "
@@ -29,11 +32,16 @@ MIR_HOWTO = ("Download mirflickr25k.zip and mirflickr25k_annotations_v080.zip fr
 MIR_DROPPED = ("food",)
 
 
+def check_mirflickr25k(path) -> Path:
+    """The dataset folder, after checking the annotation folder exists (no parsing)."""
+    return require_path(path, "mirflickr25k", MIR_HOWTO,
+                        must_contain=("mirflickr25k_annotations_v080",))
+
+
 def load_mirflickr25k(path=None, image_size: int | None = None,
                       n_images: int = 25000) -> MultiLabelDataset:
     """MIRFLICKR-25k; ``n_images`` is the number of images (25,000 in the release)."""
-    base = require_path(path, "mirflickr25k", MIR_HOWTO,
-                        must_contain=("mirflickr25k_annotations_v080",))
+    base = check_mirflickr25k(path)
     ann = base / "mirflickr25k_annotations_v080"
     files = sorted(f for f in ann.glob("*.txt")
                    if not f.stem.endswith("_r1") and f.stem.lower() != "readme")
@@ -41,7 +49,7 @@ def load_mirflickr25k(path=None, image_size: int | None = None,
     y = np.zeros((n_images, len(names)), dtype=np.uint8)
     for j, name in enumerate(names):
         f = ann / f"{name}.txt"
-        for lineno, line in enumerate(f.read_text().splitlines(), 1):
+        for lineno, line in enumerate(read_lines(f), 1):
             s = line.strip()
             if not s:
                 continue
@@ -65,4 +73,5 @@ def load_mirflickr25k(path=None, image_size: int | None = None,
     return image_dataset(
         "mirflickr25k", paths, y[labelled], names, split, image_size,
         "MIRFLICKR-25k (23 potential labels, food excluded), unlabeled images dropped",
-        f"MIRFLICKR-25k at {base}", "MIRFLICKR: images under Creative Commons licenses (Flickr)")
+        f"MIRFLICKR-25k at {base}", "MIRFLICKR: images under Creative Commons licenses (Flickr)",
+        split_source="official (mirflickr25k: random 20,000 / 2,500 / 2,500, random_state=42)")

@@ -23,7 +23,8 @@ import numpy as np
 
 from ..dataset import MultiLabelDataset
 from ..errors import malformed, require_path
-from .common import halve, image_dataset, make_split
+from ..formats.validate import read_lines
+from .common import halve, image_dataset, make_split, require_part
 
 NUS_HOWTO = ("Download the NUS-WIDE ground truth (Groundtruth/TrainTestLabels), ImageList and "
              "Concepts81.txt from https://lms.comp.nus.edu.sg/wp-content/uploads/2019/research/"
@@ -35,7 +36,7 @@ def _read_column(f: Path, n: int | None) -> np.ndarray:
     if not f.is_file():
         raise malformed(f, None, f"missing label file. {NUS_HOWTO}")
     vals = []
-    for lineno, line in enumerate(f.read_text().splitlines(), 1):
+    for lineno, line in enumerate(read_lines(f), 1):
         s = line.strip()
         if not s:
             continue
@@ -47,26 +48,34 @@ def _read_column(f: Path, n: int | None) -> np.ndarray:
     return np.asarray(vals, dtype=np.uint8)
 
 
-def load_nuswide(path=None, image_size: int | None = None) -> MultiLabelDataset:
-    """NUS-WIDE with the 81 concepts; image paths, or pixels with ``image_size``."""
-    base = require_path(path, "nuswide", NUS_HOWTO,
+def check_nuswide(path) -> Path:
+    """The dataset folder, after checking the ground-truth files exist (no parsing)."""
+    return require_path(path, "nuswide", NUS_HOWTO,
                         must_contain=("Concepts81.txt", "ImageList/TrainImagelist.txt",
                                       "ImageList/TestImagelist.txt", "TrainTestLabels"))
-    concepts = [c.strip() for c in (base / "Concepts81.txt").read_text().splitlines() if c.strip()]
+
+
+def load_nuswide(path=None, image_size: int | None = None) -> MultiLabelDataset:
+    """NUS-WIDE with the 81 concepts; image paths, or pixels with ``image_size``."""
+    base = check_nuswide(path)
+    concepts = [c.strip() for c in read_lines(base / "Concepts81.txt") if c.strip()]
     paths, labels, part_of = [], [], []
     for part in ("Train", "Test"):
         lst = [s.strip().replace("\\", "/") for s in
-               (base / "ImageList" / f"{part}Imagelist.txt").read_text().splitlines() if s.strip()]
+               read_lines(base / "ImageList" / f"{part}Imagelist.txt") if s.strip()]
         y = np.stack([_read_column(base / "TrainTestLabels" / f"Labels_{c}_{part}.txt", len(lst))
                       for c in concepts], axis=1) if concepts else np.zeros((len(lst), 0), np.uint8)
         keep = y.any(axis=1)
-        paths += [str(base / "Flickr" / p) for p, k in zip(lst, keep) if k]
+        paths += [str(base / "Flickr" / p) for p, k in zip(lst, keep, strict=False) if k]
         labels.append(y[keep])
         part_of += [part] * int(keep.sum())
     y = np.concatenate(labels)
     n_tr = part_of.count("Train")
-    val, test = halve(np.arange(n_tr, len(paths)))
+    require_part(base / "ImageList" / "TrainImagelist.txt", "train", n_tr)
+    val, test = halve(np.arange(n_tr, len(paths)),
+                      source=base / "ImageList" / "TestImagelist.txt")
     return image_dataset(
         "nuswide", paths, y, concepts, make_split(np.arange(n_tr), val, test), image_size,
         "NUS-WIDE (81 concepts), unlabeled images removed", f"NUS-WIDE at {base}",
-        "NUS-WIDE: research use; images under their Flickr licenses")
+        "NUS-WIDE: research use; images under their Flickr licenses",
+        split_source="official (nuswide: TrainImagelist / TestImagelist halves, random_state=42)")

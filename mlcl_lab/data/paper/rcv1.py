@@ -25,7 +25,7 @@ import numpy as np
 
 from ..dataset import MultiLabelDataset
 from ..errors import DatasetNotFoundError, labels_from_lists, malformed, require_path
-from .common import PAPER_SEED, carve_validation, text_dataset
+from .common import PAPER_SEED, carve_validation, require_part, text_dataset
 
 RCV1_HOWTO = ("Download lyrl2004_tokens_train.dat.gz, lyrl2004_tokens_test_pt0..3.dat.gz and "
               "rcv1-v2.topics.qrels.gz from the JMLR RCV1-v2 appendices "
@@ -82,11 +82,28 @@ def read_qrels(base: Path) -> dict[str, list[str]]:
     return out
 
 
+RCV1_FILES = ("rcv1-v2.topics.qrels", "lyrl2004_tokens_train.dat")
+
+
+def check_rcv1v2(path) -> Path:
+    """The dataset folder, after checking the qrels and training token files (or .gz) exist.
+
+    The test parts are checked by the loader (``test_parts`` chooses which are read).
+    """
+    base = require_path(path, "rcv1v2", RCV1_HOWTO)
+    missing = [n for n in RCV1_FILES
+               if not ((base / n).is_file() or (base / f"{n}.gz").is_file())]
+    if missing:
+        raise DatasetNotFoundError(f"dataset 'rcv1v2': {base} lacks {', '.join(missing)}. "
+                                   f"{RCV1_HOWTO}")
+    return base
+
+
 def load_rcv1v2(path=None, min_train_count: int = 30, val_fraction: float = 0.1,
                 seed: int = PAPER_SEED, test_parts: tuple[int, ...] = (0, 1, 2, 3)
                 ) -> MultiLabelDataset:
     """RCV1-v2 topics; ``extra["split"]`` = official train (minus validation) / test."""
-    base = require_path(path, "rcv1v2", RCV1_HOWTO)
+    base = check_rcv1v2(path)
     qrels = read_qrels(base)
     ids, texts = read_lyrl_tokens(base, "lyrl2004_tokens_train.dat")
     n_train = len(ids)
@@ -97,14 +114,17 @@ def load_rcv1v2(path=None, min_train_count: int = 30, val_fraction: float = 0.1,
     y_all, names = labels_from_lists([qrels.get(d, []) for d in ids])
     keep_lab = y_all[:n_train].sum(axis=0) >= min_train_count
     y = y_all[:, keep_lab]
-    names = [n for n, k in zip(names, keep_lab) if k]
+    names = [n for n, k in zip(names, keep_lab, strict=False) if k]
     keep = y.any(axis=1)
-    y, texts = y[keep], [t for t, k in zip(texts, keep) if k]
-    ids = [d for d, k in zip(ids, keep) if k]
+    y, texts = y[keep], [t for t, k in zip(texts, keep, strict=False) if k]
+    ids = [d for d, k in zip(ids, keep, strict=False) if k]
     n_tr = int(keep[:n_train].sum())
+    require_part(base, "train (lyrl2004_tokens_train)", n_tr)
+    require_part(base, "test (lyrl2004_tokens_test_pt*)", len(ids) - n_tr)
     split = carve_validation(y, np.arange(n_tr), np.arange(n_tr, len(ids)), val_fraction, seed)
     return text_dataset("rcv1v2", texts, y, names, split,
                         f"RCV1-v2 news topics ({len(names)} labels with >= {min_train_count} "
                         "training docs)", f"RCV1-v2 LYRL2004 at {base}",
                         "RCV1: Reuters Corpus, research use under the NIST/Reuters agreement",
-                        doc_ids=ids)
+                        split_source=f"official (rcv1v2: LYRL2004 train / test; validation = "
+                        f"stratified {val_fraction} of train, seed {seed})", doc_ids=ids)

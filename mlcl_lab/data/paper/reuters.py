@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 
 import numpy as np
 
 from ..dataset import MultiLabelDataset
 from ..errors import DatasetNotFoundError, labels_from_lists, malformed, require_path
-from .common import PAPER_SEED, carve_validation, text_dataset
+from .common import PAPER_SEED, carve_validation, require_part, text_dataset
 
 REUTERS_HOWTO = ("Download reuters21578.tar.gz from the UCI archive "
                  "(https://archive.ics.uci.edu/dataset/137/reuters+21578+text+categorization+"
@@ -39,14 +40,20 @@ def _tag(doc: str, name: str) -> str:
     return m.group(1) if m else ""
 
 
+def check_reuters21578(path) -> Path:
+    """The dataset folder, after checking it holds ``reut2-*.sgm`` files (no parsing)."""
+    base = require_path(path, "reuters21578", REUTERS_HOWTO)
+    if not any(base.glob("reut2-*.sgm")):
+        raise DatasetNotFoundError(f"dataset 'reuters21578': no reut2-*.sgm in {base}. "
+                                   f"{REUTERS_HOWTO}")
+    return base
+
+
 def load_reuters21578(path=None, val_fraction: float = 0.1,
                       seed: int = PAPER_SEED) -> MultiLabelDataset:
     """Reuters-21578 ModApté with ``extra["split"]``."""
-    base = require_path(path, "reuters21578", REUTERS_HOWTO)
+    base = check_reuters21578(path)
     files = sorted(base.glob("reut2-*.sgm"))
-    if not files:
-        raise DatasetNotFoundError(f"dataset 'reuters21578': no reut2-*.sgm in {base}. "
-                                   f"{REUTERS_HOWTO}")
     texts, lists, part = [], [], []
     for f in files:
         raw = f.read_bytes().decode("latin-1")
@@ -72,13 +79,17 @@ def load_reuters21578(path=None, val_fraction: float = 0.1,
     is_train = np.asarray(part) == "TRAIN"
     keep_lab = y[is_train].any(axis=0) & y[~is_train].any(axis=0)
     y = y[:, keep_lab]
-    names = [n for n, k in zip(names, keep_lab) if k]
+    names = [n for n, k in zip(names, keep_lab, strict=False) if k]
     keep = y.any(axis=1)
     order = np.concatenate([np.flatnonzero(keep & is_train), np.flatnonzero(keep & ~is_train)])
     y = y[order]
     texts = [texts[i] for i in order]
     n_tr = int((keep & is_train).sum())
+    require_part(base, "train (LEWISSPLIT=TRAIN, TOPICS=YES)", n_tr)
+    require_part(base, "test (LEWISSPLIT=TEST, TOPICS=YES)", len(order) - n_tr)
     split = carve_validation(y, np.arange(n_tr), np.arange(n_tr, len(order)), val_fraction, seed)
     return text_dataset("reuters21578", texts, y, names, split,
                         f"Reuters-21578 ModApte ({len(names)} topics)", f"Reuters-21578 at {base}",
-                        "Reuters-21578: free for research use (Reuters / D. D. Lewis)")
+                        "Reuters-21578: free for research use (Reuters / D. D. Lewis)",
+                        split_source=f"official (reuters21578: ModApte LEWISSPLIT train / test; "
+                        f"validation = stratified {val_fraction} of train, seed {seed})")

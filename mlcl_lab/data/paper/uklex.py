@@ -16,12 +16,14 @@ Split: the official train / validation / test files.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from ..dataset import MultiLabelDataset
 from ..errors import labels_from_lists, require_path
 from ..formats.text_table import read_text_jsonl
-from .common import make_split, text_dataset
+from .common import make_split, require_part, text_dataset
 
 UKLEX_HOWTO = ("Export the UK-LEX splits from the Hugging Face hub to train.jsonl, "
                "validation.jsonl and test.jsonl (fields 'text', 'labels'), put them in one "
@@ -29,14 +31,21 @@ UKLEX_HOWTO = ("Export the UK-LEX splits from the Hugging Face hub to train.json
 UKLEX_PARTS = ("train", "validation", "test")
 
 
+def check_uklex(path) -> Path:
+    """The dataset folder, after checking the split files exist (no parsing)."""
+    return require_path(path, "uklex", UKLEX_HOWTO,
+                        must_contain=tuple(f"{p}.jsonl" for p in UKLEX_PARTS))
+
+
 def load_uklex(path=None, text_key: str = "text", labels_key: str = "labels",
                label_names: list[str] | None = None) -> MultiLabelDataset:
     """UK-LEX from exported JSONL splits."""
-    base = require_path(path, "uklex", UKLEX_HOWTO,
-                        must_contain=tuple(f"{p}.jsonl" for p in UKLEX_PARTS))
+    base = check_uklex(path)
     texts, lists, sizes = [], [], []
     for part in UKLEX_PARTS:
         t, lab = read_text_jsonl(base / f"{part}.jsonl", text_key, labels_key)
+        if part != "validation":
+            require_part(base / f"{part}.jsonl", part, len(t))
         texts += t
         lists += lab
         sizes.append(len(t))
@@ -51,4 +60,5 @@ def load_uklex(path=None, text_key: str = "text", labels_key: str = "labels",
     split = make_split(np.arange(b[0], b[1]), np.arange(b[1], b[2]), np.arange(b[2], b[3]))
     return text_dataset("uklex", texts, y, names, split,
                         f"UK-LEX UK legislation ({len(names)} labels)", f"UK-LEX at {base}",
-                        "UK-LEX: UK legislation, Open Government Licence v3.0")
+                        "UK-LEX: UK legislation, Open Government Licence v3.0",
+                        split_source="official (uklex: train / validation / test JSONL files)")

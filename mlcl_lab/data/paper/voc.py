@@ -22,7 +22,8 @@ import numpy as np
 
 from ..dataset import MultiLabelDataset
 from ..errors import DatasetNotFoundError, malformed, require_path
-from .common import halve, image_dataset, make_split
+from ..formats.validate import read_lines
+from .common import halve, image_dataset, make_split, require_part
 
 VOC_CLASSES = ["aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair",
                "cow", "diningtable", "dog", "horse", "motorbike", "person", "pottedplant",
@@ -32,7 +33,8 @@ VOC_HOWTO = ("Download VOCtrainval_06-Nov-2007.tar and VOCtest_06-Nov-2007.tar f
              "(giving VOCdevkit/VOC2007/) and pass path=<that folder>")
 
 
-def _voc_dir(path) -> Path:
+def check_voc2007(path) -> Path:
+    """The ``VOC2007`` folder (Annotations/, ImageSets/Main/) under ``path`` (no parsing)."""
     base = require_path(path, "voc2007", VOC_HOWTO)
     for cand in (base / "VOCdevkit" / "VOC2007", base / "VOC2007", base):
         if (cand / "Annotations").is_dir() and (cand / "ImageSets" / "Main").is_dir():
@@ -44,7 +46,7 @@ def _voc_dir(path) -> Path:
 def _read_ids(f: Path) -> list[str]:
     if not f.is_file():
         raise DatasetNotFoundError(f"dataset 'voc2007': {f} is missing. {VOC_HOWTO}")
-    return [line.split()[0] for line in f.read_text().splitlines() if line.strip()]
+    return [line.split()[0] for line in read_lines(f) if line.strip()]
 
 
 def voc_image_labels(xml_file: Path) -> set[str]:
@@ -66,7 +68,7 @@ def voc_image_labels(xml_file: Path) -> set[str]:
 
 def load_voc2007(path=None, image_size: int | None = None) -> MultiLabelDataset:
     """PASCAL VOC 2007 (trainval + test); image paths, or pixels with ``image_size``."""
-    root = _voc_dir(path)
+    root = check_voc2007(path)
     trainval = _read_ids(root / "ImageSets" / "Main" / "trainval.txt")
     test = _read_ids(root / "ImageSets" / "Main" / "test.txt")
     ids = trainval + test
@@ -76,9 +78,11 @@ def load_voc2007(path=None, image_size: int | None = None) -> MultiLabelDataset:
         for name in voc_image_labels(root / "Annotations" / f"{img}.xml"):
             y[i, col[name]] = 1
     n_tv = len(trainval)
-    val, tst = halve(np.arange(n_tv, len(ids)))
+    require_part(root / "ImageSets" / "Main" / "trainval.txt", "train", n_tv)
+    val, tst = halve(np.arange(n_tv, len(ids)), source=root / "ImageSets" / "Main" / "test.txt")
     return image_dataset(
         "voc2007", [str(root / "JPEGImages" / f"{i}.jpg") for i in ids], y, list(VOC_CLASSES),
         make_split(np.arange(n_tv), val, tst), image_size,
         "PASCAL VOC 2007 classification (20 labels)", f"PASCAL VOC 2007 devkit at {root}",
-        "PASCAL VOC: images from Flickr under their own terms; annotations for research use")
+        "PASCAL VOC: images from Flickr under their own terms; annotations for research use",
+        split_source="official (voc2007: trainval / test halves, random_state=42)")

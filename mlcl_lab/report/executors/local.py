@@ -17,7 +17,20 @@ from ...runtime import resolve_device
 from ..claims import execute_claimed
 from ..execute import RunOutcome, RunTask
 
-__all__ = ["LocalExecutor", "device_slots"]
+__all__ = ["LocalExecutor", "default_jobs", "device_slots"]
+
+#: The most parallel kernels :func:`default_jobs` gives on a CPU.
+MAX_CPU_JOBS = 4
+
+
+def default_jobs(device: str = "auto") -> int:
+    """One job per GPU when ``device`` resolves to CUDA, else the CPU cores up to
+    :data:`MAX_CPU_JOBS`."""
+    if resolve_device(device).type == "cuda":
+        import torch
+
+        return torch.cuda.device_count()
+    return max(1, min(MAX_CPU_JOBS, os.cpu_count() or 1))
 
 
 def device_slots(device: str, jobs: int) -> list[str]:
