@@ -279,10 +279,12 @@ def execute_claimed(task: RunTask) -> list[RunOutcome]:
     A run claimed by a live holder (another invocation executing it now) is not executed;
     its outcome says so (failed in this invocation, not retried here). A run whose folder
     gained a done attempt meanwhile is not redone: its outcome points at that attempt. In
-    both cases the unused planned attempt folder is removed. Every executor runs this.
+    both cases the unused planned attempt folder is removed. A planned attempt folder that is
+    not empty (a SLURM job requeued after preemption runs its task again) is left as it is
+    and the run executes in a new attempt. Every executor runs this.
     """
     from .execute import RunOutcome, execute_task
-    from .runs import attempts, read_attempt
+    from .runs import attempts, new_attempt, read_attempt
 
     outcomes: list[RunOutcome] = []
     for run in task.runs:
@@ -304,5 +306,8 @@ def execute_claimed(task: RunTask) -> list[RunOutcome]:
                 _drop_if_empty(Path(run.attempt))
                 outcomes.append(RunOutcome(run.name, done[-1], True, "", 0.0))
                 continue
+            attempt = Path(run.attempt)
+            if attempt.is_dir() and any(attempt.iterdir()):  # an earlier try of this task (a requeued job)
+                run = replace(run, attempt=new_attempt(run_dir))
             outcomes.extend(execute_task(replace(task, runs=(run,))))
     return outcomes

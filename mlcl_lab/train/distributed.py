@@ -40,7 +40,6 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
-import time
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -55,14 +54,13 @@ from torch import Tensor, nn
 from torch.nn.parallel import DistributedDataParallel
 
 from .. import files
-from ..losses import get_loss
 from ..losses._engine import counted_anchors, per_anchor_loss
 from .config import TrainConfig
-from .contrastive import contrastive_loss_value, train_contrastive
-from .loop import optimise_epoch
-from .memory_queue import MemoryQueue, MomentumEncoder
-from .models import ContrastiveModel
-from .optim import make_optimizer
+from .contrastive import contrastive_loss, contrastive_loss_value, train_contrastive
+from .loop import StageData, fit, make_stage
+from .memory_queue import MemoryQueue, MomentumEncoder, reference_set
+from .models import ContrastiveModel, build_model
+from .sources import Batch, TensorSource
 
 __all__ = ["world", "gather", "gather_with_grad", "distributed_contrastive_loss", "sync_batchnorm",
            "unsync_batchnorm", "train_contrastive_ddp", "train_contrastive_on", "main"]
@@ -238,60 +236,57 @@ class _Forward(nn.Module):
         return z, protos
 
 
-def train_contrastive_ddp(loss_name: str, train_x: Tensor, train_y: Tensor, val_x: Tensor, val_y: Tensor,
-                          config: TrainConfig, generator: torch.Generator,
+def _rows(x: Tensor | dict[str, Tensor], part: slice) -> Tensor | dict[str, Tensor]:
+    return {k: v[part] for k, v in x.items()} if isinstance(x, dict) else x[part]
+
+
+def train_contrastive_ddp(loss_name: str, data: StageData, config: TrainConfig,
                           progress: bool = False) -> tuple[ContrastiveModel, pd.DataFrame]:
     """Stage 1 on every rank of an initialised process group; same contract as ``train_contrastive``.
 
-    Every rank passes the same full tensors (on its device), config and generator state;
+    Every rank passes the same full sources (on its device), config and generator state;
     rank r trains on slice r of each global batch. All ranks return the same model and
     history. ``config.batch_size`` (the global batch) must be divisible by the world size.
+    With a queue, the reference set is the global batch's momentum keys (gathered, rank
+    order) followed by the queue, as ``train_contrastive`` builds it for one process.
     """
     rank, size = world()
-    _check_global_batch(config.batch_size, size, train_x.shape[0])
-    options = {"temperature": config.temperature, **config.loss_options.get(loss_name, {})}
-    loss = get_loss(loss_name, **options)
-    if getattr(loss, "kind", None) != "contrastive":
-        raise ValueError(f"loss {loss_name!r} is not a contrastive loss; use train_supervised for it")
-    device = train_x.device
-    n = train_x.shape[0]
-    model = ContrastiveModel(config, train_x.shape[1:], train_y.shape[1], bool(loss.uses_prototypes)).to(device)
+    _check_global_batch(config.batch_size, size, data.train.n)
+    loss = contrastive_loss(loss_name, config, getattr(data.train, "device", None))
+    model = build_model("contrastive", config, data.train, with_prototypes=bool(loss.uses_prototypes))
     sync_batchnorm(model)
     ddp = DistributedDataParallel(_Forward(model), broadcast_buffers=False) if size > 1 else _Forward(model)
-    steps_per_epoch = max(1, n // config.batch_size)
-    optimizer, scheduler = make_optimizer(model, config, config.epochs * steps_per_epoch)
-    y_float = train_y.float()
-    local = config.batch_size // size
+    stage = make_stage(model, config, data.train.n, loss_name)
+    local = slice(rank * (config.batch_size // size), (rank + 1) * (config.batch_size // size))
     queue = momentum = None
     if config.queue_size > 0:
-        queue = MemoryQueue(config.queue_size, config.projection_dim, train_y.shape[1], device)
+        queue = MemoryQueue(config.queue_size, config.projection_dim, data.train.n_labels,
+                            next(model.parameters()).device)
         momentum = MomentumEncoder(model, config.momentum)
+    pending: list[tuple[Tensor, Tensor]] = []
 
-    def mine(idx: Tensor) -> Tensor:
-        return idx[rank * local:(rank + 1) * local]
-
-    def batch_loss(idx: Tensor) -> Tensor:
-        z, protos = ddp(train_x[mine(idx)])
-        ref_z, ref_y = queue.reference() if queue is not None else (None, None)
-        return distributed_contrastive_loss(loss, z.float(), y_float[mine(idx)],
+    def batch_loss(batch: Batch) -> Tensor:
+        z, protos = ddp(_rows(batch.x, local))
+        ref_z = ref_y = None
+        if queue is not None and momentum is not None:
+            keys = gather(momentum(_rows(batch.x, local)).float())
+            pending.append((keys, batch.y))
+            ref_z, ref_y = reference_set(keys, batch.y, queue)
+        return distributed_contrastive_loss(loss, z.float(), batch.y[local],
                                             prototypes=protos.float() if protos is not None else None,
                                             ref_z=ref_z.float() if ref_z is not None else None, ref_y=ref_y)
 
-    def update_queue(idx: Tensor) -> None:
+    def after_step(batch: Batch) -> None:
         if queue is not None and momentum is not None:
+            keys, labels = pending.pop()
             momentum.update(model)
-            queue.push(gather(momentum(train_x[mine(idx)]).float()), y_float[idx])
+            queue.push(keys, labels)
 
-    rows = []
-    for epoch in range(config.epochs):
-        start = time.perf_counter()
-        train_loss = optimise_epoch(ddp, n, batch_loss, optimizer, scheduler, config, generator, device, loss_name,
-                                    epoch + 1, after_step=update_queue)
-        val_loss = contrastive_loss_value(loss, model, val_x, val_y.float(), config.batch_size)
-        rows.append({"epoch": epoch + 1, "train_loss": train_loss, "val_loss": val_loss,
-                     "lr": scheduler.get_last_lr()[0], "seconds": time.perf_counter() - start})
-        if progress and rank == 0:
-            print(f"{loss_name} epoch {epoch + 1}: loss {train_loss:.4f}", flush=True)
+    def validate(epoch: int) -> dict[str, float]:
+        return {"val_loss": contrastive_loss_value(loss, model, data.val, config.batch_size)}
+
+    rows = fit(stage, data, batch_loss, validate, desc=f"{loss_name} (contrastive, {size} processes)",
+               progress=progress and rank == 0, after_step=after_step if queue is not None else None)
     unsync_batchnorm(model)
     return model, pd.DataFrame(rows)
 
@@ -310,9 +305,9 @@ def _worker(rank: int, devices: Sequence[str], store: str, out: str, loss_name: 
         torch.set_rng_state(rng_state)  # the caller's global RNG: the same initial weights as one process
         generator = torch.Generator().manual_seed(0)
         generator.set_state(generator_state)
-        moved = {k: v.to(device) for k, v in tensors.items()}
-        model, history = train_contrastive_ddp(loss_name, moved["train_x"], moved["train_y"], moved["val_x"],
-                                               moved["val_y"], config, generator)
+        t = {k: v.to(device) for k, v in tensors.items()}
+        data = StageData(TensorSource(t["train_x"], t["train_y"]), TensorSource(t["val_x"], t["val_y"]), generator)
+        model, history = train_contrastive_ddp(loss_name, data, config)
         if rank == 0:
             payload = {"state": {k: v.cpu() for k, v in model.state_dict().items()},
                        "history": history.to_dict("list"), "generator": generator.get_state()}
@@ -322,14 +317,15 @@ def _worker(rank: int, devices: Sequence[str], store: str, out: str, loss_name: 
         dist.destroy_process_group()
 
 
-def train_contrastive_on(devices: Sequence[str], loss_name: str, train_x: Tensor, train_y: Tensor, val_x: Tensor,
-                         val_y: Tensor, config: TrainConfig, generator: torch.Generator,
+def train_contrastive_on(devices: Sequence[str], loss_name: str, data: StageData, config: TrainConfig,
                          progress: bool = True) -> tuple[ContrastiveModel, pd.DataFrame]:
     """``train_contrastive`` over several devices: one process per entry of ``devices``.
 
     ``devices=["cuda:0", "cuda:1"]`` (NCCL) or ``["cpu", "cpu"]`` (gloo). One device: plain
-    ``train_contrastive``. The model returned (on ``train_x``'s device) and the history are
-    rank 0's; ``generator`` ends in the state rank 0 left it, as if trained here. Every rank
+    ``train_contrastive``. Several devices need in-memory sources (:class:`TensorSource`,
+    sent to each process); a streaming source runs under ``torchrun`` (:func:`main`). The
+    model returned (on the training source's device) and the history are rank 0's;
+    ``data.generator`` ends in the state rank 0 left it, as if trained here. Every rank
     starts from the caller's global torch RNG state, so the initial weights are those a
     one-process ``train_contrastive`` call would draw.
     """
@@ -337,21 +333,25 @@ def train_contrastive_on(devices: Sequence[str], loss_name: str, train_x: Tensor
     if not devices:
         raise ValueError("devices must name at least one device")
     if len(devices) == 1:
-        return train_contrastive(loss_name, train_x, train_y, val_x, val_y, config, generator, progress)
-    _check_global_batch(config.batch_size, len(devices), train_x.shape[0])
+        return train_contrastive(loss_name, data, config, progress)
+    if not (isinstance(data.train, TensorSource) and isinstance(data.val, TensorSource)):
+        raise TypeError(f"train_contrastive_on(devices=...) needs in-memory TensorSource data, got "
+                        f"{type(data.train).__name__}; run streaming sources under torchrun")
+    _check_global_batch(config.batch_size, len(devices), data.train.n)
     import torch.multiprocessing as mp
 
-    tensors = {"train_x": train_x.cpu(), "train_y": train_y.cpu(), "val_x": val_x.cpu(), "val_y": val_y.cpu()}
+    tensors = {"train_x": data.train.x.cpu(), "train_y": data.train.y.cpu(), "val_x": data.val.x.cpu(),
+               "val_y": data.val.y.cpu()}
     with tempfile.TemporaryDirectory(prefix="mlcl-ddp-") as folder:
         out = os.path.join(folder, "rank0.pt")
         mp.spawn(_worker, args=(devices, os.path.join(folder, "store"), out, loss_name, tensors, config,
-                                generator.get_state(), torch.get_rng_state()), nprocs=len(devices), join=True)
+                                data.generator.get_state(), torch.get_rng_state()), nprocs=len(devices), join=True)
         payload = torch.load(out, weights_only=False)
-    loss = get_loss(loss_name, temperature=config.temperature, **config.loss_options.get(loss_name, {}))
-    model = ContrastiveModel(config, train_x.shape[1:], train_y.shape[1], bool(loss.uses_prototypes))
+    loss = contrastive_loss(loss_name, config)
+    model = build_model("contrastive", config, data.train, with_prototypes=bool(loss.uses_prototypes))
     model.load_state_dict(payload["state"])
-    generator.set_state(payload["generator"])
-    return model.to(train_x.device), pd.DataFrame(payload["history"])
+    data.generator.set_state(payload["generator"])
+    return model, pd.DataFrame(payload["history"])
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -363,7 +363,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     """
     from ..data import load_dataset
     from .device import seed_everything
-    from .study import prepare_inputs
+    from .prepared import prepare_inputs
 
     parser = argparse.ArgumentParser(prog="python -m mlcl_lab.train.distributed", description=main.__doc__)
     parser.add_argument("--dataset", default="yeast")
@@ -384,11 +384,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         overrides = {k: v for k, v in (("epochs", args.epochs), ("batch_size", args.batch_size),
                                                    ("dropout", args.dropout)) if v is not None}
         config = TrainConfig(**overrides)
-        data = prepare_inputs(load_dataset(args.dataset), device)
+        prepared = prepare_inputs(load_dataset(args.dataset), device)
         generator = seed_everything(args.seed)
-        tr, va = (torch.as_tensor(i, device=device) for i in (data.train, data.split.val))
-        model, history = train_contrastive_ddp(args.loss, data.x[tr], data.y[tr], data.x[va], data.y[va], config,
-                                               generator, progress=True)
+        data = StageData(prepared.part("train"), prepared.part("val"), generator)
+        model, history = train_contrastive_ddp(args.loss, data, config, progress=True)
         if dist.get_rank() == 0:
             with files.atomic_write(args.out / "model.pt") as tmp:
                 torch.save({k: v.cpu() for k, v in model.state_dict().items()}, tmp)

@@ -236,3 +236,31 @@ def test_two_concurrent_report_invocations_execute_every_run_once(tmp_path):
         assert len(list(record.folder.glob("attempt-*/study.ipynb"))) == 1  # executed exactly once
         for status in record.folder.glob("attempt-*/status.json"):
             json.loads(status.read_text())
+
+
+TINY_NOTEBOOK = '''# %% tags=["parameters"]
+value = 1
+
+# %%
+from pathlib import Path
+
+Path("ran.txt").write_text(str(value))
+'''
+
+
+def test_execute_claimed_never_reuses_a_used_attempt_folder(tmp_path):
+    from mlcl_lab.report.claims import execute_claimed
+    from mlcl_lab.report.execute import PlannedRun, RunTask
+
+    source = tmp_path / "tiny.py"
+    source.write_text(TINY_NOTEBOOK)
+    run_dir = tmp_path / "run"
+    used = run_dir / "attempt-1"
+    used.mkdir(parents=True)
+    files.write_text(used / "study.ipynb", "left by a try that was preempted")
+    task = RunTask(notebook=source, runs=(PlannedRun("run", used, {"value": 3}, "abc"),), kernel="python3",
+                   device="cpu")
+    [outcome] = execute_claimed(task)
+    assert outcome.ok and outcome.attempt == run_dir / "attempt-2", outcome
+    assert (run_dir / "attempt-2" / "ran.txt").read_text() == "3"
+    assert (used / "study.ipynb").read_text() == "left by a try that was preempted"

@@ -26,6 +26,8 @@ from mlcl_lab.losses import available_losses, get_loss, loss_kind
 from mlcl_lab.train.config import TrainConfig
 from mlcl_lab.train.contrastive import train_contrastive
 from mlcl_lab.train.distributed import distributed_contrastive_loss, train_contrastive_on
+from mlcl_lab.train.loop import StageData
+from mlcl_lab.train.sources import TensorSource
 
 ROOT = Path(__file__).resolve().parents[2]
 WORLD, LOCAL_B, D_IN, D, L, QUEUE = 2, 6, 5, 4, 4, 5
@@ -138,6 +140,10 @@ def _synthetic(n: int = 192, seed: int = 0) -> tuple[torch.Tensor, ...]:
     return x[:160], y[:160], x[160:], y[160:]
 
 
+def _stage(data: tuple[torch.Tensor, ...], generator: torch.Generator) -> StageData:
+    return StageData(TensorSource(data[0], data[1]), TensorSource(data[2], data[3]), generator)
+
+
 def _gauge_keys(model: nn.Module) -> set[str]:
     """Biases of Linear layers that feed a BatchNorm, and that BatchNorm's running mean.
 
@@ -169,10 +175,10 @@ def test_two_process_training_gives_the_one_process_model(loss_name, queue_size)
     data = _synthetic()
     torch.manual_seed(11)
     ref_generator = torch.Generator().manual_seed(5)
-    ref_model, ref_history = train_contrastive(loss_name, *data, config, ref_generator, False)
+    ref_model, ref_history = train_contrastive(loss_name, _stage(data, ref_generator), config, False)
     torch.manual_seed(11)
     generator = torch.Generator().manual_seed(5)
-    model, history = train_contrastive_on(["cpu", "cpu"], loss_name, *data, config, generator, False)
+    model, history = train_contrastive_on(["cpu", "cpu"], loss_name, _stage(data, generator), config, False)
     assert torch.equal(generator.get_state(), ref_generator.get_state())  # left as one process leaves it
     ref_state, state = ref_model.state_dict(), model.state_dict()
     gauge = _gauge_keys(ref_model)
@@ -197,7 +203,8 @@ def test_two_process_training_gives_the_one_process_model(loss_name, queue_size)
 def test_global_batch_must_split_evenly():
     config = TrainConfig(epochs=1, batch_size=33, hidden_dim=8, projection_dim=4, dropout=0.0)
     with pytest.raises(ValueError, match="not divisible by the 2 processes"):
-        train_contrastive_on(["cpu", "cpu"], "base", *_synthetic(), config, torch.Generator().manual_seed(0), False)
+        train_contrastive_on(["cpu", "cpu"], "base", _stage(_synthetic(), torch.Generator().manual_seed(0)), config,
+                             False)
 
 
 @pytest.mark.skipif(shutil.which("torchrun") is None and not (Path(sys.executable).parent / "torchrun").exists(),
@@ -205,7 +212,7 @@ def test_global_batch_must_split_evenly():
 def test_torchrun_entry_point_trains_like_one_process(tmp_path):
     from mlcl_lab.data import load_dataset
     from mlcl_lab.train.device import seed_everything
-    from mlcl_lab.train.study import prepare_inputs
+    from mlcl_lab.train.prepared import prepare_inputs
 
     args = ["--dataset", "yeast", "--loss", "msc", "--seed", "0", "--epochs", "1", "--batch-size", "256",
             "--dropout", "0"]
@@ -215,19 +222,18 @@ def test_torchrun_entry_point_trains_like_one_process(tmp_path):
                           env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     state = torch.load(tmp_path / "model.pt")
-    data = prepare_inputs(load_dataset("yeast"), torch.device("cpu"))
+    prepared = prepare_inputs(load_dataset("yeast"), torch.device("cpu"))
     generator = seed_everything(0)
-    tr, va = torch.as_tensor(data.train), torch.as_tensor(data.split.val)
     config = TrainConfig(epochs=1, batch_size=256, dropout=0.0)
-    ref_model, ref_history = train_contrastive("msc", data.x[tr], data.y[tr], data.x[va], data.y[va], config,
-                                               generator, False)
+    data = StageData(prepared.part("train"), prepared.part("val"), generator)
+    ref_model, ref_history = train_contrastive("msc", data, config, False)
     history = pd.read_csv(tmp_path / "history.csv")
     for column in ("train_loss", "val_loss"):
         torch.testing.assert_close(torch.tensor(history[column].to_numpy()),
                                    torch.tensor(ref_history[column].to_numpy()), rtol=1e-5, atol=0)
     # In its first steps AdamW moves a parameter whose gradient is rounding noise by up to
     # ~lr per step (m/sqrt(v) ~ sign(g)), in one process as in two: that bounds what can differ.
-    steps = len(data.train) // config.batch_size
+    steps = data.train.n // config.batch_size
     assert set(state) == set(ref_model.state_dict())
     for key, value in ref_model.state_dict().items():
         torch.testing.assert_close(state[key], value, rtol=0, atol=config.lr * steps, msg=key)

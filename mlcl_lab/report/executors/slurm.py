@@ -1,7 +1,8 @@
 """The SLURM executor: a grid's tasks as one submitit job array.
 
-Each array task runs :func:`mlcl_lab.report.claims.execute_claimed` — the local backend's
-entry (:func:`mlcl_lab.report.execute.execute_task`) under a per-run claim — into the same run folders on the shared filesystem, so
+Each array task runs :func:`execute_in_slurm`: :func:`mlcl_lab.report.claims.execute_claimed`
+— the local backend's entry (:func:`mlcl_lab.report.execute.execute_task`) under a per-run
+claim — into the same run folders on the shared filesystem, so
 resumption, skipping and the report are the same whichever backend ran the runs.
 
 A job that ends without a result (``scancel``, time limit, preemption, node failure,
@@ -23,8 +24,10 @@ job's).
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
+import signal
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields, replace
@@ -37,7 +40,7 @@ from ..claims import execute_claimed
 from ..execute import PlannedRun, RunOutcome, RunTask
 from ..runs import RunFolder, new_run_folder, read_attempt, write_status
 
-__all__ = ["SlurmOptions", "SlurmExecutor", "slurm_options_from_grid", "add_slurm_arguments",
+__all__ = ["SlurmOptions", "SlurmExecutor", "execute_in_slurm", "slurm_options_from_grid", "add_slurm_arguments",
            "executor_from_args", "INSTALL_HINT"]
 
 INSTALL_HINT = "the SLURM executor needs submitit: pip install 'mlcl-lab[slurm]'"
@@ -100,6 +103,35 @@ def slurm_options_from_grid(grid_file: str | Path | None) -> dict[str, Any]:
     return dict(section)
 
 
+class _TimeLimit(BaseException):
+    """USR2 from SLURM (``--signal=USR2@signal_delay_s``): the time limit is near, or preemption.
+
+    A BaseException, so that the per-run entry's ``except Exception`` (which records a failed
+    notebook) lets it through and this job records the interruption itself.
+    """
+
+
+def _on_usr2(signum: int, frame: Any) -> None:
+    raise _TimeLimit()
+
+
+def execute_in_slurm(task: RunTask) -> list[RunOutcome]:
+    """The array task's entry: :func:`execute_claimed`, with SLURM's USR2 recorded as an
+    interruption (status ``failed``, reason: time limit or preemption) of the runs that had
+    not finished; the job then ends normally and the next invocation retries them."""
+    previous = signal.signal(signal.SIGUSR2, _on_usr2)
+    try:
+        return execute_claimed(task)
+    except _TimeLimit:
+        job = os.environ.get("SLURM_ARRAY_JOB_ID", os.environ.get("SLURM_JOB_ID", "?"))
+        index = os.environ.get("SLURM_ARRAY_TASK_ID")
+        reason = (f"interrupted by SLURM: job {job}{'_' + index if index else ''} reached its time limit (or was "
+                  f"preempted: USR2) before the run finished (retried next time)")
+        return [SlurmExecutor._record(run, task, reason) for run in task.runs]
+    finally:
+        signal.signal(signal.SIGUSR2, previous)
+
+
 def _submitit() -> Any:
     try:
         import submitit
@@ -142,7 +174,7 @@ class SlurmExecutor:
         tasks = [replace(t, device=self.device, threads=self.options.cpus_per_run) for t in tasks]
         if not tasks:
             return
-        jobs = self._executor().map_array(execute_claimed, tasks)
+        jobs = self._executor().map_array(execute_in_slurm, tasks)
         pending = {job.job_id: (job, task) for job, task in zip(jobs, tasks, strict=True)}
         while pending:
             for job_id, (job, task) in list(pending.items()):
