@@ -43,3 +43,12 @@ test: $(STAMP) $(SYSTEM_STAMP)
 
 clean-venv:
 	rm -rf $(VENV)
+
+# GPU acceptance check (benchmarks/gpu_check.py): on a CUDA machine, ≤ 8 minutes, one JSON of
+# results (GPU_CHECK_OUT), exit 1 on any failure; without CUDA it says so and exits 0. Uses the
+# project's .venv when there is one, else $(PYTHON) (e.g. a GPU machine's own torch install).
+GPU_CHECK_OUT ?= gpu_check.json
+GPU_CHECK_ARGS ?=
+.PHONY: gpu-check
+gpu-check:
+	$(if $(wildcard $(PY)),$(PY),$(PYTHON)) benchmarks/gpu_check.py --out $(GPU_CHECK_OUT) $(GPU_CHECK_ARGS)

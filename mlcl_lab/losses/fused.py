@@ -1,0 +1,152 @@
+"""Fused weighted softmax cross-entropy over scaled dot products: the fast paths of ``proto`` and ``mulsupcon``.
+
+For anchors a (A, D), candidates c (C, D), logits u = s · a cᵀ (s = 1/τ), per-anchor masses
+r (A,) and optional positive weights W_ij = w_ij · k_i (w (A, C), k (A,)), all constants:
+
+    ℓ_i = r_i · log Σ_{m ∈ D(i)} exp(u_im) − Σ_j W_ij u_ij        (paper.md §3, engine form)
+
+D(i) = every candidate, or every candidate but the anchor itself (m ≠ i) with
+``exclude_self``. This is −Σ_j W_ij log σ_ij whenever r_i = Σ_j W_ij; callers that know the
+linear term in closed form (MulSupCon) pass w=None and subtract it themselves. With
+``normalize=True`` a and c are raw embeddings, L2-normalised inside like ``F.normalize``
+(eps 1e-12; rows beyond float range rescaled first, see :func:`_normalize`), gradients included.
+
+Why a custom autograd function: ∂ℓ_i/∂u_ij = r_i σ_ij − W_ij and σ = exp(u − max)/Σ is the
+one (A, C) buffer the forward pass already fills (in place of u), so the backward pass is a
+single scaled pass plus the two products; the temperature rides in the matrix products'
+scaling, the normalisation backward is one (N, D) projection. Autograd would record 3–6 more
+full passes (measured in ``benchmarks/bench_losses.py``). Only first derivatives
+(no double backward). Rows whose denominator is empty (C = 1 with ``exclude_self``) get a
+finite ``≈ finfo.min · r_i``: callers give such anchors r_i = 0.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+
+NORM_EPS = 1e-12  # F.normalize's eps; rows with a norm below it (or an infinite norm) are rescaled first
+
+
+def _normalize(x: Tensor, always_rescale: bool | None = None
+               ) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
+    """(x̂, den (N, 1), unclamped (N, 1) | None, scale (N, 1) | None): x̂ = F.normalize(x / scale),
+    den = ‖x/scale‖ ∨ eps; None stands for "every row" / "scale 1" (the common case, no work).
+
+    Overflow/underflow policy (the losses' normalisation, issue 15 part 4): a row whose norm is
+    < eps or overflows to inf (|x| ≳ 1.8e19 in float32) is first divided by its max-abs entry
+    (a constant: the direction is scale-invariant), every other row gets scale 1 and exactly
+    ``F.normalize``'s value. All-zero rows stay 0 (the losses' input checks refuse them).
+    ``always_rescale`` (default: on CUDA) computes the scales without a host synchronisation;
+    otherwise one (min, max) of the norms decides on the host whether any row needs one.
+    """
+    norm = torch.linalg.vector_norm(x, dim=1, keepdim=True)
+    if always_rescale is None:
+        always_rescale = x.device.type != "cpu"
+    if not always_rescale:
+        if x.shape[0] == 0:
+            return x, norm, None, None
+        lo, hi = (float(v) for v in torch.aminmax(norm))
+        if lo >= NORM_EPS and hi < math.inf:                   # every row in range: plain F.normalize
+            return x / norm, norm, None, None
+    outside = (norm < NORM_EPS) | torch.isinf(norm)
+    amax = x.abs().amax(dim=1, keepdim=True)
+    scale = torch.where(outside & (amax > 0), amax, torch.ones_like(amax))
+    x = x / scale
+    norm = torch.linalg.vector_norm(x, dim=1, keepdim=True)
+    den = norm.clamp_min(NORM_EPS)
+    return x / den, den, norm > NORM_EPS, scale
+
+
+def _normalize_backward(g: Tensor, xn: Tensor, den: Tensor, unclamped: Tensor | None,
+                        scale: Tensor | None) -> Tensor:
+    """Gradient of F.normalize(x / scale): (g − x̂ (x̂·g)) / ‖x/scale‖ / scale (g / eps / scale where clamped)."""
+    radial = (xn * g).sum(1, keepdim=True)
+    if unclamped is not None:
+        radial = radial * unclamped
+    grad = (g - xn * radial) / den
+    return grad if scale is None else grad / scale
+
+
+class _UnitRows(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x: Tensor) -> Tensor:
+        xn, den, unclamped, scale = _normalize(x)
+        ctx.save_for_backward(xn, den, unclamped, scale)
+        return xn
+
+    @staticmethod
+    def backward(ctx, g: Tensor) -> Tensor:
+        return _normalize_backward(g, *ctx.saved_tensors)
+
+
+def unit_rows(x: Tensor) -> Tensor:
+    """Rows of x (N, D) scaled to unit L2 norm with the policy of :func:`_normalize`, differentiable."""
+    return _UnitRows.apply(x)
+
+
+class _WeightedSoftmaxXent(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, a: Tensor, c: Tensor, scale: float, r: Tensor, w: Tensor | None, k: Tensor | None,
+                exclude_self: bool, normalize: bool) -> Tensor:
+        if normalize:
+            a, *a_norm = _normalize(a)
+            c, *c_norm = _normalize(c)
+        u = torch.addmm(a.new_zeros(()), a, c.T, beta=0, alpha=scale)   # s · a cᵀ in one product
+        if exclude_self:
+            u.diagonal().fill_(torch.finfo(u.dtype).min)
+        linear = None
+        if w is not None:
+            linear = (w * u).sum(1)
+            if k is not None:
+                linear = linear * k
+        m = u.amax(1, keepdim=True)
+        e = u.sub_(m).exp_()                                   # in place: u is not needed any more
+        s = e.sum(1, keepdim=True)
+        out = r * (s.log() + m).squeeze(1)
+        if linear is not None:
+            out = out - linear
+        ctx.scale, ctx.normalize = scale, normalize
+        saved = [a, c, r, w, k, e, s]
+        if normalize:
+            saved += a_norm + c_norm
+        ctx.save_for_backward(*saved)
+        return out
+
+    @staticmethod
+    def backward(ctx, g: Tensor):
+        a, c, r, w, k, e, s, *norm = ctx.saved_tensors
+        gs = g * ctx.scale                                     # the temperature, folded into O(A) factors
+        grad_u = e * ((r * gs).unsqueeze(1) / s)               # s · r_i σ_ij g_i
+        if w is not None:
+            grad_u.sub_(w * (gs if k is None else gs * k).unsqueeze(1))   # − s · W_ij g_i
+        grad_a = grad_u @ c if ctx.needs_input_grad[0] else None
+        grad_c = grad_u.T @ a if ctx.needs_input_grad[1] else None
+        if ctx.normalize:
+            grad_a = None if grad_a is None else _normalize_backward(grad_a, a, *norm[:3])
+            grad_c = None if grad_c is None else _normalize_backward(grad_c, c, *norm[3:])
+        return grad_a, grad_c, None, None, None, None, None, None
+
+
+def weighted_softmax_xent(a: Tensor, c: Tensor, r: Tensor, w: Tensor | None = None, k: Tensor | None = None, *,
+                          scale: float = 1.0, exclude_self: bool = False, normalize: bool = False) -> Tensor:
+    """Per-anchor ℓ (A,) = r_i lse_{m∈D(i)}(u_im) − k_i Σ_j w_ij u_ij, u = scale · â ĉᵀ (module docstring).
+
+    a (A, D), c (C, D) differentiable (raw if ``normalize``, else used as given); r (A,),
+    w (A, C), k (A,) are constants (detached; w=None: no linear term, k=None: k_i = 1).
+    With ``exclude_self`` candidate i is anchor i (i < min(A, C)) and leaves the denominator
+    (w_ii must then be 0).
+    """
+    if a.dim() != 2 or c.dim() != 2 or a.shape[1] != c.shape[1]:
+        raise ValueError(f"a (A, D) and c (C, D) must share D, got {tuple(a.shape)} and {tuple(c.shape)}")
+    if r.shape != (a.shape[0],):
+        raise ValueError(f"r must have shape ({a.shape[0]},), got {tuple(r.shape)}")
+    if w is not None and w.shape != (a.shape[0], c.shape[0]):
+        raise ValueError(f"w must have shape ({a.shape[0]}, {c.shape[0]}), got {tuple(w.shape)}")
+    if k is not None and (w is None or k.shape != (a.shape[0],)):
+        raise ValueError(f"k needs w and shape ({a.shape[0]},), got {tuple(k.shape)}")
+    if c.shape[0] == 0:
+        raise ValueError("weighted_softmax_xent needs at least one candidate")
+    detach = (lambda t: None if t is None else t.detach())
+    return _WeightedSoftmaxXent.apply(a, c, float(scale), r.detach(), detach(w), detach(k), exclude_self, normalize)
