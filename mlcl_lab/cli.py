@@ -38,6 +38,23 @@ def _study(args: argparse.Namespace) -> int:
     return 0
 
 
+def _grid_status(spec: object, out: str) -> int:
+    """``mlcl-lab report --status``: the count of runs per state and every run not done."""
+    from pathlib import Path
+
+    from .report.runner import STATUS_STATES, grid_status
+    from .report.runs import GridRuns
+
+    grid_dir = Path(out) / spec.name  # type: ignore[attr-defined]
+    table = grid_status(GridRuns(spec, grid_dir))  # type: ignore[arg-type]
+    counts = table["state"].value_counts()
+    print(f"grid {spec.name!r} in {grid_dir}: " + ", ".join(  # type: ignore[attr-defined]
+        f"{int(counts.get(state, 0))} {state}" for state in STATUS_STATES))
+    for row in table[table["state"] != "done"].itertuples(index=False):
+        print(f"  {row.state:<10} {row.run}: {row.detail}")
+    return 0
+
+
 def _report(args: argparse.Namespace) -> int:
     from .report.executors.local import default_jobs
     from .report.grid import expand_grid, load_grid, resolve_grid
@@ -60,7 +77,9 @@ def _report(args: argparse.Namespace) -> int:
             StudyParameters.from_mapping(run.params, where=f"run {run.name}").train_config()
     except (ValueError, FileNotFoundError) as error:
         raise SystemExit(f"mlcl-lab report: {error}") from None
-    jobs = args.jobs or default_jobs(args.device)
+    if args.status:
+        return _grid_status(spec, args.out)
+    jobs = args.jobs or default_jobs(args.device, jobs_per_gpu=args.jobs_per_gpu)
     print(f"mlcl-lab report: grid {spec.name!r} ({len(runs)} runs: {len(spec.datasets)} dataset(s) x {len(spec.losses)} "
           f"loss(es) x {len(spec.seeds)} seed(s) x {len(spec.train_fractions)} fraction(s)), {jobs} parallel job(s)", flush=True)
     from pathlib import Path
@@ -73,7 +92,8 @@ def _report(args: argparse.Namespace) -> int:
         raise SystemExit(f"mlcl-lab report: {error}") from None
     start = time.perf_counter()
     report = run_grid_report(spec, out_root=args.out, jobs=jobs, device=args.device, kernel_name=args.kernel,
-                             umap_backend=args.umap_backend, figures_root=args.figures, executor=executor)
+                             umap_backend=args.umap_backend, figures_root=args.figures, executor=executor,
+                             runs_per_kernel=args.runs_per_kernel, jobs_per_gpu=args.jobs_per_gpu)
     elapsed = time.perf_counter() - start
     outcome = report.runs
     print(f"runs: {len(outcome.executed)} executed, {len(outcome.skipped)} already done (skipped), "
@@ -199,6 +219,13 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--figures", default="figures", help="folder that receives a copy of the latest report's figures")
     rep.add_argument("--kernel", default=None, help="Jupyter kernel name (default: mlcl-lab if installed, else python3)")
     _add_data_root(rep)
+    rep.add_argument("--status", action="store_true",
+                     help="show what the grid's runs are doing (done, running, queued, failed, ...) and exit")
+    rep.add_argument("--jobs-per-gpu", type=_positive_int, default=1,
+                     help="kernels sharing one GPU (each GPU handed out through CUDA_VISIBLE_DEVICES), >= 1")
+    rep.add_argument("--runs-per-kernel", type=_positive_int, default=None,
+                     help="runs one notebook execution computes, >= 1 (default: the seeds x fractions of a dataset x "
+                          "loss, cut so that every parallel job has one)")
     from .report.executors.slurm import add_slurm_arguments
 
     add_slurm_arguments(rep)

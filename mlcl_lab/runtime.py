@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 
-__all__ = ["LAUNCHED_AT_ENV", "VALID_DEVICES", "PhaseTimer", "environment_info", "resolve_device"]
+__all__ = ["LAUNCHED_AT_ENV", "VALID_DEVICES", "PhaseTimer", "environment_info", "resolve_device", "set_threads"]
 
 VALID_DEVICES = ("auto", "cpu", "cuda", "cuda:<index>")
 
@@ -43,22 +43,56 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     raise ValueError(f"unknown device {device!r}; valid devices: {', '.join(VALID_DEVICES)}")
 
 
+def set_threads(threads: int) -> None:
+    """Compute with ``threads`` CPU threads: torch's intra-op threads and every OpenMP/BLAS
+    pool loaded (threadpoolctl). Every entry point (the study notebook, so ``mlcl-lab
+    study``, a grid and its batches) calls it with the ``threads`` study parameter before
+    any computation; an in-process ``run_study`` caller calls it first. Floating-point
+    sums depend on the thread count, so equal numbers need equal counts (README:
+    Reproducibility). ``threads`` < 1 is ``ValueError``."""
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"threads must be an integer >= 1, got {threads!r}")
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(threads)
+    threadpool_limits(limits=threads)
+
+
 def environment_info(device: torch.device) -> dict[str, str]:
-    """Software versions and device, recorded with every run."""
+    """What the numbers of a run depend on besides its parameters, recorded with every run:
+    software versions, platform, device, CPU threads (torch intra-/inter-op, the
+    ``OMP_NUM_THREADS``/``MKL_NUM_THREADS`` the process saw), deterministic-algorithm
+    and cuDNN flags, default dtype and float32 matmul precision."""
+    import os
+
     import pandas as pd
+    import scipy
     import sklearn
 
     info = {
         "python": platform.python_version(),
         "torch": torch.__version__,
         "numpy": np.__version__,
+        "scipy": scipy.__version__,
         "pandas": pd.__version__,
         "scikit-learn": sklearn.__version__,
         "platform": platform.platform(),
+        "machine": platform.machine(),
         "device": str(device),
+        "threads": str(torch.get_num_threads()),
+        "interop_threads": str(torch.get_num_interop_threads()),
+        "omp_num_threads": os.environ.get("OMP_NUM_THREADS", "unset"),
+        "mkl_num_threads": os.environ.get("MKL_NUM_THREADS", "unset"),
+        "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES", "unset"),
+        "deterministic_algorithms": str(torch.are_deterministic_algorithms_enabled()),
+        "cudnn_deterministic": str(torch.backends.cudnn.deterministic),
+        "cudnn_benchmark": str(torch.backends.cudnn.benchmark),
+        "default_dtype": str(torch.get_default_dtype()),
+        "float32_matmul_precision": torch.get_float32_matmul_precision(),
     }
     if device.type == "cuda":
         info["gpu"] = torch.cuda.get_device_name(device)
+        info["cuda"] = str(torch.version.cuda)
     return info
 
 
@@ -90,6 +124,13 @@ class PhaseTimer:
         launched = os.environ.get(LAUNCHED_AT_ENV)
         if launched:
             self.seconds["kernel_start_imports"] = max(0.0, time.time() - float(launched))
+
+    @classmethod
+    def from_seconds(cls, seconds: dict[str, float]) -> PhaseTimer:
+        """A timer that starts with ``seconds`` already recorded (and no launch time)."""
+        timer = cls.__new__(cls)
+        timer.seconds = dict(seconds)
+        return timer
 
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:

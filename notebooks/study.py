@@ -32,26 +32,34 @@ train_options = {}  # more TrainConfig fields, e.g. {"encoder": "resnet50", "ima
 train_fraction = 1.0
 split_seed = 0
 device = "auto"
+threads = 1        # CPU threads; the numbers depend on it (README: Reproducibility)
 umap_backend = "auto"
 color_label = 0
 make_figures = True  # training curves and metric bars (a grid's report draws its own)
 make_umap = True
 output_dir = "."
+batch = []  # set by a grid's executor: the runs this kernel computes (mlcl_lab.report.batch)
 
 # %%
+import matplotlib.pyplot as plt
+from IPython.display import Markdown, display
+
 from mlcl_lab.data import dataset_statistics
+from mlcl_lab.report.batch import BatchInputs, batch_runs, run_in_batch
 from mlcl_lab.report.parameters import StudyParameters, load_study_dataset
-from mlcl_lab.report.runs import RunFolder, write_run
+from mlcl_lab.report.runs import write_run
 from mlcl_lab.report.tables import summarise
-from mlcl_lab.runtime import PhaseTimer
-from mlcl_lab.train import run_study
+from mlcl_lab.runtime import PhaseTimer, set_threads
 from mlcl_lab.viz.embedding_figures import EmbeddingPanels, plot_umap_panels
 from mlcl_lab.viz.study_figures import plot_metric_bars, plot_training_curves
 
 timer = PhaseTimer()
 params = StudyParameters.from_namespace(globals())  # the cell above, checked (names, types, ranges)
-config = params.train_config()
-run_folder = RunFolder(params.output_dir)
+set_threads(params.threads)  # before any computation: every entry point computes with the same thread count
+# `batch`: the runs this one kernel computes, each into its own folder; empty: the one
+# run of the cell above, into output_dir.
+runs = batch_runs(params, batch)
+print(f"{len(runs)} run(s) in this notebook: " + ", ".join(run.name for run in runs))
 
 # %% [markdown]
 # ## The dataset
@@ -62,55 +70,44 @@ with timer.phase("data_load"):
 dataset_statistics(ds)
 
 # %% [markdown]
-# ## Training and evaluation
+# ## Training, evaluation, figures and the run folder of each run
 #
-# One run per loss and seed, on one seeded, label-stratified train/validation/test split.
+# One run per loss and seed, on one seeded, label-stratified train/validation/test split
+# (prepared once and shared by the runs that use it). For each run: its results (test
+# set), the mean ± standard deviation over its seeds, its figures, and its run folder —
+# every file (metrics, tables, embeddings, checkpoints, and last `params.json` with the
+# parameters, train config, environment and timings) is written by one call;
+# `mlcl_lab.report.runs` documents each file.
 
 # %%
-study = run_study(ds, params.losses, params.seeds, config, split_seed=params.split_seed,
-                  train_fraction=params.train_fraction)
-study.results
-
-# %% [markdown]
-# ## Results: mean ± standard deviation over seeds (test set)
-
-# %%
-summarise(study.results)
-
-# %% [markdown]
-# ## Figures
-
-# %%
-fig = plot_training_curves(study.histories, run_folder.figure("training_curves")) if params.make_figures else None
-fig
-
-# %%
-fig = plot_metric_bars(summarise(study.results), run_folder.figure("metric_bars")) if params.make_figures else None
-fig
-
-# %%
-if params.make_umap and params.make_figures:
-    panels = EmbeddingPanels(labels=study.test_labels, label_names=study.label_names, title=ds.name,
-                             features={run.loss: run.test_features for run in study.runs if run.seed == params.seeds[0]})
-    with timer.phase("umap"):
-        fig, umap_info = plot_umap_panels(panels, run_folder.figure("umap_test"), color_label=params.color_label,
-                                          backend=params.umap_backend, seed=params.split_seed)
-    print("\n".join(umap_info))
-else:
-    fig = None
-    print("UMAP skipped (make_umap or make_figures is False)")
-fig
-
-# %% [markdown]
-# ## The run folder
-#
-# Every file of the run folder (metrics, tables, embeddings, checkpoints, and last
-# `params.json` with the parameters, train config, environment and timings) is written by
-# one call; `mlcl_lab.report.runs` documents each file.
-
-# %%
-write_run(run_folder.path, study, params, config=config, dataset=ds, timings=timer.seconds)
-sorted(str(p.relative_to(run_folder.path)) for p in run_folder.path.rglob("*") if p.is_file())
+inputs = BatchInputs(ds, runs)
+for run in runs:
+    display(Markdown(f"### Run `{run.name}`\n\nlosses {run.params.losses}, seeds {run.params.seeds}, "
+                     f"training fraction {run.params.train_fraction:g} → `{run.folder.path}`"))
+    with run_in_batch(run, timer) as current:
+        config = run.params.train_config()
+        study = inputs.study(run)
+        display(study.results)
+        display(summarise(study.results))
+        if run.params.make_figures:
+            for fig in (plot_training_curves(study.histories, run.folder.figure("training_curves")),
+                        plot_metric_bars(summarise(study.results), run.folder.figure("metric_bars"))):
+                display(fig)
+                plt.close(fig)  # shown once, here (not again at the end of the cell)
+        if run.params.make_umap and run.params.make_figures:
+            first_seed = run.params.seeds[0]
+            panels = EmbeddingPanels(labels=study.test_labels, label_names=study.label_names, title=ds.name,
+                                     features={r.loss: r.test_features for r in study.runs if r.seed == first_seed})
+            with current.timer.phase("umap"):
+                fig, umap_info = plot_umap_panels(panels, run.folder.figure("umap_test"),
+                                                  color_label=run.params.color_label,
+                                                  backend=run.params.umap_backend, seed=run.params.split_seed)
+            print("\n".join(umap_info))
+            display(fig)
+            plt.close(fig)
+        write_run(run.folder.path, study, run.params, config=config, dataset=ds, timings=current.timer.seconds,
+                  batch=current.record)
+    print(sorted(str(p.relative_to(run.folder.path)) for p in run.folder.path.rglob("*") if p.is_file()))
 
 # %% [markdown]
 # ## What to look at

@@ -39,6 +39,7 @@ import secrets
 import socket
 import subprocess
 import time
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from types import TracebackType
@@ -281,33 +282,40 @@ def execute_claimed(task: RunTask) -> list[RunOutcome]:
     gained a done attempt meanwhile is not redone: its outcome points at that attempt. In
     both cases the unused planned attempt folder is removed. A planned attempt folder that is
     not empty (a SLURM job requeued after preemption runs its task again) is left as it is
-    and the run executes in a new attempt. Every executor runs this.
+    and the run executes in a new attempt. The runs claimed are executed
+    together, one kernel for all (a batch, :mod:`mlcl_lab.report.batch`); each claim is
+    held until that kernel has ended. Every executor runs this.
     """
     from .execute import RunOutcome, execute_task
     from .runs import attempts, new_attempt, read_attempt
 
     outcomes: list[RunOutcome] = []
-    for run in task.runs:
-        run_dir = Path(run.attempt).parent
-        held = claim(run_dir)
-        if held is None:
-            _drop_if_empty(Path(run.attempt))
-            try:
-                state = current_claim(run_dir)
-            except FileNotFoundError:  # taken over and cleaned up while we looked
-                state = None
-            holder = holder_alive(state.holder)[1] if state is not None else "a holder that just changed"
-            outcomes.append(RunOutcome(run.name, Path(run.attempt), False,
-                                       f"not executed: the run is claimed by another invocation ({holder})", 0.0))
-            continue
-        with held:
+    with ExitStack() as held_claims:
+        claimed = []
+        for run in task.runs:
+            run_dir = Path(run.attempt).parent
+            held = claim(run_dir)
+            if held is None:
+                _drop_if_empty(Path(run.attempt))
+                try:
+                    state = current_claim(run_dir)
+                except FileNotFoundError:  # taken over and cleaned up while we looked
+                    state = None
+                holder = holder_alive(state.holder)[1] if state is not None else "a holder that just changed"
+                outcomes.append(RunOutcome(run.name, Path(run.attempt), False,
+                                           f"not executed: the run is claimed by another invocation ({holder})", 0.0))
+                continue
             done = [a for a in attempts(run_dir) if a != Path(run.attempt) and read_attempt(a).state == "done"]
             if done:
+                held.release()
                 _drop_if_empty(Path(run.attempt))
                 outcomes.append(RunOutcome(run.name, done[-1], True, "", 0.0))
                 continue
+            held_claims.enter_context(held)
             attempt = Path(run.attempt)
             if attempt.is_dir() and any(attempt.iterdir()):  # an earlier try of this task (a requeued job)
                 run = replace(run, attempt=new_attempt(run_dir))
-            outcomes.extend(execute_task(replace(task, runs=(run,))))
+            claimed.append(run)
+        if claimed:  # the claimed runs of the task in one kernel (a batch), each claim held until it ends
+            outcomes.extend(execute_task(replace(task, runs=tuple(claimed))))
     return outcomes

@@ -69,6 +69,8 @@ class StudyParameters:
                                minimum=0.0, exclusive=True, maximum=1.0)
     split_seed: int = _p(0, "seed of the train/validation/test split", minimum=0)
     device: str = _p("auto", "auto | cpu | cuda | cuda:N", role="runner")
+    threads: int = _p(1, "CPU threads of the computation (torch, OpenMP, BLAS), set before anything runs; "
+                         "the numbers depend on it (README: Reproducibility)", minimum=1)
     umap_backend: str = _p("auto", "UMAP backend: auto | umap-learn | torchdr")
     color_label: int = _p(0, "label index that colours the UMAP panels", minimum=0)
     make_figures: bool = _p(True, "draw training curves, metric bars and UMAP in the run folder")

@@ -81,19 +81,22 @@ def _copy_figures(source: Path, figures_root: Path, grid_name: str) -> Path | No
 def run_grid_report(grid: GridSpec | str | Path = "default", out_root: str | Path = "runs", *, jobs: int = 1,
                     device: str = "auto", kernel_name: str | None = None, umap_backend: str = "auto",
                     figures_root: str | Path | None = None, progress: bool = True,
-                    executor: Executor | None = None) -> GridReport:
+                    executor: Executor | None = None, runs_per_kernel: int | None = None,
+                    jobs_per_gpu: int = 1) -> GridReport:
     """Run (or resume) every run of ``grid`` under ``out_root/<grid name>``, then build a new
     ``report-<stamp>`` folder with the executed report notebook, its HTML, tables and figures.
 
     The report is built from the done runs even when some runs failed; failures are
-    listed in the outcome, the runs left out (and why) in the report.
+    listed in the outcome, the runs left out (and why) in the report. ``runs_per_kernel``:
+    :func:`~mlcl_lab.report.runner.batch_size`.
     """
     path = resolve_grid(grid) if not isinstance(grid, GridSpec) else None
     spec = grid if isinstance(grid, GridSpec) else load_grid(path)  # type: ignore[arg-type]
     grid_file = path if path is not None else spec.path
     grid_dir = Path(out_root) / spec.name
     outcome = run_grid(spec, grid_dir, executor=executor, jobs=jobs, device=device, kernel_name=kernel_name,
-                       progress=progress)
+                       progress=progress, runs_per_kernel=runs_per_kernel,
+                       jobs_per_gpu=jobs_per_gpu)
     folder = ReportFolder(new_run_folder(grid_dir, prefix="report"))
     parameters = {"grid_file": str(grid_file.resolve()), "grid_dir": str(grid_dir.resolve()),
                   "output_dir": str(folder.path.resolve()), "umap_backend": umap_backend}

@@ -8,7 +8,8 @@ file                         content                                            
 ==========================  =======================================================  ==========
 ``study.ipynb``              the executed notebook (kept also when a cell failed)     executor
 ``papermill.log``            papermill's stdout + stderr                              executor
-``status.json``              state ``done``/``failed``, error, seconds, params hash    executor
+``status.json``              state ``done``/``failed``, error, seconds, params hash,   kernel or
+                             the executed notebook (relative path)                    executor
 ``metrics.json``             every (loss, seed)'s metrics, geometry, summary, split    :func:`write_run`
 ``results.csv``              one row per (loss, seed): loss, kind, seed, seconds, ...  :func:`write_run`
 ``history.csv``              per-epoch history with loss and seed columns              :func:`write_run`
@@ -17,7 +18,10 @@ file                         content                                            
 ``params.json``              parameters, train config, environment, timings (last)     :func:`write_run`
 ==========================  =======================================================  ==========
 
-with ``<stem> = <loss>-seed<seed>``. Every file goes through :mod:`mlcl_lab.files`
+with ``<stem> = <loss>-seed<seed>``. When one kernel computed several runs (a batch,
+:mod:`mlcl_lab.report.batch`), ``study.ipynb`` and ``papermill.log`` are in the first
+run's attempt folder only; each run's ``status.json`` ``notebook`` and ``params.json``
+``batch`` point at them. Every file goes through :mod:`mlcl_lab.files`
 (atomic, never overwritten). Adding a file to a run folder means adding it to
 :class:`RunFolder` (its name), to :func:`write_run` (how it is written) and, when a done
 run cannot be used without it, to :meth:`RunFolder.required`: the reader then treats a
@@ -190,15 +194,19 @@ def metrics_payload(study: StudyResult, dataset: MultiLabelDataset) -> dict[str,
 
 
 def run_params_payload(params: StudyParameters, config: TrainConfig, timings: Mapping[str, Any],
-                       run_timings: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+                       run_timings: list[dict[str, Any]] | None = None,
+                       batch: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The content of params.json: the notebook's parameters, the train config, the
     environment (:func:`mlcl_lab.runtime.environment_info`), the seconds per phase of the
-    whole notebook (``timings``) and of each (loss, seed) (``run_timings``)."""
+    whole notebook (``timings``) and of each (loss, seed) (``run_timings``), and ``batch``:
+    for a run computed by a kernel shared with other runs, the executed notebook (relative
+    path), the run's position, the batch size and the shared phases' total seconds
+    (:mod:`mlcl_lab.report.batch`); ``{}`` for a run computed alone."""
     from ..runtime import environment_info, resolve_device
 
     return {"contract": CONTRACT_VERSION, "parameters": params.to_dict(), "train_config": config.to_dict(),
             "environment": environment_info(resolve_device(params.device)), "timings": dict(timings),
-            "run_timings": list(run_timings or [])}
+            "run_timings": list(run_timings or []), "batch": dict(batch or {})}
 
 
 def _label_geometry(features: np.ndarray, labels: np.ndarray) -> dict[str, np.ndarray]:
@@ -216,11 +224,13 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
 
 
 def write_run(folder: str | Path, study: StudyResult, params: StudyParameters, *, config: TrainConfig,
-              dataset: MultiLabelDataset, timings: Mapping[str, float] | None = None) -> RunFolder:
+              dataset: MultiLabelDataset, timings: Mapping[str, float] | None = None,
+              batch: Mapping[str, Any] | None = None) -> RunFolder:
     """Write every file of a run folder that a study produces (see the module docstring).
 
     ``timings`` (seconds per phase) are merged with each run's ``RunResult.timings``
-    (summed over runs) and ``write_outputs``; params.json is written last. Existing files
+    (summed over runs) and ``write_outputs``; ``batch`` is recorded as in
+    :func:`run_params_payload`; params.json is written last. Existing files
     are never replaced (``FileExistsError``).
     """
     from ..train.checkpoint import save_checkpoint
@@ -249,16 +259,19 @@ def write_run(folder: str | Path, study: StudyResult, params: StudyParameters, *
     phases.update(timings or {})
     phases["write_outputs"] = time.perf_counter() - start
     per_run = [{"loss": r.loss, "seed": r.seed, **r.timings} for r in study.runs]
-    files.write_json(run.params, run_params_payload(params, config, phases, per_run))
+    files.write_json(run.params, run_params_payload(params, config, phases, per_run, batch))
     return run
 
 
 def write_status(attempt: Path, *, ok: bool, error: str, seconds: float, params_hash: str,
-                 params: Mapping[str, Any]) -> Path:
-    """``status.json`` of an attempt: written by the executor once the notebook has ended."""
+                 params: Mapping[str, Any], notebook: str = "study.ipynb") -> Path:
+    """``status.json`` of an attempt: written once the run has ended (by the kernel of a
+    batch as each of its runs ends, by the executor for a run the kernel did not finish).
+    ``notebook`` is the executed notebook that computed the run, relative to the attempt
+    folder (another run's attempt folder when a batch computed it)."""
     return files.write_json(RunFolder(attempt).status, {
         "state": "done" if ok else "failed", "error": error, "seconds": seconds, "params_hash": params_hash,
-        "params": dict(params), "finished": time.strftime("%Y-%m-%dT%H:%M:%S")})
+        "params": dict(params), "notebook": notebook, "finished": time.strftime("%Y-%m-%dT%H:%M:%S")})
 
 
 # ----------------------------------------------------------------------------- reading

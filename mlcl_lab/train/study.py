@@ -21,7 +21,7 @@ from .loss_spec import parse_loss_spec
 from .prepared import PreparedData, prepare_inputs
 from .runs import RunResult, run_one
 
-__all__ = ["PreparedData", "RunResult", "StudyResult", "environment_info", "prepare_inputs", "run_one", "run_study"]
+__all__ = ["PreparedData", "RunResult", "StudyResult", "environment_info", "prepare_inputs", "run_one", "run_prepared", "run_study"]
 
 
 @dataclass
@@ -75,8 +75,17 @@ def run_study(
     device = resolve_device(config.device)
     data = prepare_inputs(dataset, device, split_seed=split_seed, train_fraction=train_fraction, cache_dir=cache_dir,
                           config=config)
+    return run_prepared(dataset, data, losses, seeds, config, progress=progress, geometry=geometry)
+
+
+def run_prepared(dataset: MultiLabelDataset, data: PreparedData, losses: Sequence[str], seeds: Sequence[int],
+                 config: TrainConfig, *, progress: bool = True, geometry: bool = True,
+                 shared_by: int | None = None) -> StudyResult:
+    """The runs of :func:`run_study` on inputs already prepared (``data``, reused by a batch
+    of studies on one split). ``shared_by`` (default: this study's runs) is the number of
+    runs over which the preparation's ``split``/``inputs`` seconds are shared evenly."""
     jobs = [(name, seed) for name in losses for seed in seeds]
-    shared = {phase: seconds / len(jobs) for phase, seconds in data.timings.items()}
+    shared = {phase: seconds / (shared_by or len(jobs)) for phase, seconds in data.timings.items()}
     from tqdm.auto import tqdm
 
     runs = []

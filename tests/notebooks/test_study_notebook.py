@@ -8,6 +8,7 @@ import jupytext
 import pytest
 
 from mlcl_lab.data import load_dataset
+from mlcl_lab.report.batch import BATCH_PARAMETER
 from mlcl_lab.report.notebooks import notebook_source
 from mlcl_lab.report.parameters import StudyParameters, parameter_names
 from mlcl_lab.report.pipeline import run_study_report
@@ -29,7 +30,8 @@ def _parameters_cell() -> dict:
 
 def test_the_parameters_cell_declares_the_study_parameters():
     cell = _parameters_cell()
-    assert list(cell) == list(parameter_names()), "same names, same order as StudyParameters"
+    assert list(cell) == [*parameter_names(), BATCH_PARAMETER], "same names, same order as StudyParameters, then batch"
+    assert cell.pop(BATCH_PARAMETER) == [], "no batch: the notebook's own run"
     defaults = StudyParameters().to_dict()
     for name, value in cell.items():
         assert value == defaults[name] and type(value) is type(defaults[name]), name

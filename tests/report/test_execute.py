@@ -74,3 +74,62 @@ def test_a_notebook_that_cannot_start_is_a_failed_outcome(tmp_path):
     [outcome] = execute_task(task)
     assert not outcome.ok and outcome.error.startswith("FileNotFoundError: notebook")
     assert read_attempt(attempt).state == "failed"
+
+
+def _flaky_papermill(monkeypatch, failures):
+    """subprocess.run as papermill under a port race: ``failures`` kernel-start failures first."""
+    import subprocess
+
+    from mlcl_lab.report import execute
+
+    real, calls = subprocess.run, []
+
+    def run(cmd, **kwargs):
+        calls.append(cmd)
+        if len(calls) <= failures:
+            return subprocess.CompletedProcess(cmd, 1, "", "zmq.error.ZMQError: Address already in use\n")
+        return real(cmd, **kwargs)
+
+    monkeypatch.setattr(execute.subprocess, "run", run)
+    return calls
+
+
+def test_a_kernel_that_fails_to_start_is_started_again_and_recorded(tmp_path, source, monkeypatch):
+    calls = _flaky_papermill(monkeypatch, failures=1)
+    out = tmp_path / "out"
+    out.mkdir()
+    outcome = execute_notebook(source, out / "run.ipynb", {"value": 3}, log=out / "papermill.log", kernel="python3")
+    assert outcome.ok and outcome.kernel_start_retries == 1 and len(calls) == 2
+    log = (out / "papermill.log").read_text()
+    assert "Address already in use" in log and "the kernel failed to start (try 1 of 3)" in log
+
+
+def test_kernel_start_retries_are_bounded_and_a_cell_error_is_not_retried(tmp_path, source, monkeypatch):
+    from mlcl_lab.report.execute import KERNEL_START_RETRIES, kernel_start_failed
+
+    calls = _flaky_papermill(monkeypatch, failures=10)
+    out = tmp_path / "out"
+    out.mkdir()
+    outcome = execute_notebook(source, out / "run.ipynb", {}, log=out / "papermill.log", kernel="python3")
+    assert not outcome.ok and "Address already in use" in outcome.error
+    assert len(calls) == 1 + KERNEL_START_RETRIES and outcome.kernel_start_retries == KERNEL_START_RETRIES
+    monkeypatch.undo()
+    calls = _flaky_papermill(monkeypatch, failures=0)
+    failing = execute_notebook(source, out / "again.ipynb", {"fail": True}, log=out / "again.log", kernel="python3")
+    assert not failing.ok and len(calls) == 1, "a failing cell is the notebook's error, not a start failure"
+    assert not kernel_start_failed(out / "again.ipynb", "Address already in use"), "cells ran: not a start failure"
+
+
+def test_gpu_slots_hand_out_each_visible_gpu_jobs_per_gpu_times():
+    from mlcl_lab.report.executors.local import LocalExecutor, default_jobs, device_slots
+
+    slots = device_slots("auto", 8, jobs_per_gpu=2, gpus=["3", "5"])
+    assert [s.env["CUDA_VISIBLE_DEVICES"] for s in slots] == ["3", "5", "3", "5"], "at most 2 per GPU, GPUs in turn"
+    assert {s.device for s in slots} == {"cuda"}, "the kernel sees its one GPU as cuda"
+    assert [s.env["CUDA_VISIBLE_DEVICES"] for s in device_slots("cuda", 3, gpus=["0", "1", "2", "3"])] == ["0", "1", "2"]
+    assert default_jobs("auto", jobs_per_gpu=3, gpus=["0", "1"]) == 6
+    assert device_slots("cpu", 2, gpus=["0"]) == [device_slots("cpu", 1)[0]] * 2 and device_slots("cpu", 1)[0].env == {}
+    assert device_slots("auto", 2, gpus=[])[0].device == "cpu", "no GPU: the CPU"
+    assert LocalExecutor(jobs=8, device="auto", jobs_per_gpu=2, gpus=["0"]).jobs == 2
+    with pytest.raises(ValueError, match="jobs_per_gpu"):
+        device_slots("auto", 1, jobs_per_gpu=0, gpus=["0"])

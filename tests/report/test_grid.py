@@ -94,7 +94,7 @@ def test_binary_grid_file_is_named(tmp_path):
 def test_every_grid_parameter_is_accepted(tmp_path):
     """The names a grid may set are exactly the study parameters that are neither axes nor runner-set."""
     assert set(grid_parameter_names()) == {"epochs", "batch_size", "probe_epochs", "lr", "temperature", "loss_options",
-                                           "queue_size", "train_options", "split_seed", "umap_backend", "color_label", "make_figures",
+                                           "queue_size", "train_options", "split_seed", "threads", "umap_backend", "color_label", "make_figures",
                                            "make_umap"}
     grid = load_grid(_write(tmp_path, AXES + "parameters: {lr: 1, loss_options: {reg: {alpha: 0.5}}, queue_size: 0}\n"))
     assert grid.parameters == {"lr": 1, "loss_options": {"reg": {"alpha": 0.5}}, "queue_size": 0}

@@ -18,7 +18,7 @@ def test_every_field_has_a_type_a_default_and_a_help_line():
         assert f.metadata["help"] and "\n" not in f.metadata["help"], f.name
         assert f.metadata["role"] in ("", "axis", "runner"), f.name
     assert {"dataset", "losses", "seeds", "epochs", "batch_size", "probe_epochs", "lr", "temperature", "loss_options",
-            "queue_size", "train_options", "train_fraction", "split_seed", "device", "umap_backend", "color_label", "make_figures",
+            "queue_size", "train_options", "train_fraction", "split_seed", "device", "threads", "umap_backend", "color_label", "make_figures",
             "make_umap", "output_dir"} == set(parameter_names())
 
 

@@ -1,0 +1,141 @@
+"""One kernel computes several runs (a batch), each into its own attempt folder with its
+own status: the finished runs of a batch that stops half-way stay done, the others are
+recorded with the reason; numbers equal the in-process API's."""
+
+import json
+import os
+
+import pytest
+
+from mlcl_lab.data import load_dataset
+from mlcl_lab.report.execute import PlannedRun, RunTask, execute_task
+from mlcl_lab.report.grid import load_grid
+from mlcl_lab.report.notebooks import notebook_source
+from mlcl_lab.report.runner import GridOutcome, batch_size, plan_tasks
+from mlcl_lab.report.runs import GridRuns, RunFolder, read_attempt
+from mlcl_lab.train import ProbeConfig, TrainConfig, run_study
+
+TINY = dict(dataset="yeast", losses=["bce"], epochs=2, batch_size=128, probe_epochs=2, make_figures=False)
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    """Four runs in one kernel: two fine, one with an unknown loss, one after it."""
+    root = tmp_path_factory.mktemp("batch")
+    plan = [("s0", {"seeds": [0]}), ("s1", {"seeds": [1]}), ("bad", {"seeds": [0], "losses": ["nope"]}),
+            ("after", {"seeds": [2]})]
+    runs = []
+    for name, change in plan:
+        attempt = root / name / "attempt-1"
+        attempt.mkdir(parents=True)
+        runs.append(PlannedRun(name, attempt, {**TINY, **change}, f"hash-{name}"))
+    task = RunTask(notebook=notebook_source("study"), runs=tuple(runs), kernel="python3", device="cpu", threads=1)
+    return {run.name: run.attempt for run in runs}, execute_task(task)
+
+
+def test_each_run_of_a_batch_has_its_own_done_folder_pointing_at_the_one_notebook(batch):
+    folders, outcomes = batch
+    by_name = {o.name: o for o in outcomes}
+    assert by_name["s0"].ok and by_name["s1"].ok, [o.error for o in outcomes]
+    notebook = RunFolder(folders["s0"]).notebook
+    assert notebook.is_file() and not RunFolder(folders["s1"]).notebook.exists()
+    for name in ("s0", "s1"):
+        assert read_attempt(folders[name]).state == "done"
+        status = json.loads(RunFolder(folders[name]).status.read_text())
+        assert (folders[name] / status["notebook"]).resolve() == notebook.resolve()
+        assert status["params_hash"] == f"hash-{name}" and status["seconds"] > 0
+    text = notebook.read_text()
+    assert "Run `s0`" in text and "Run `s1`" in text, "the executed notebook shows each run"
+
+
+def test_shared_phases_are_divided_over_the_batch(batch):
+    folders, _ = batch
+    for index, name in enumerate(("s0", "s1")):
+        params = json.loads(RunFolder(folders[name]).params.read_text())
+        record = params["batch"]
+        assert record["index"] == index and record["runs"] == 4
+        assert (folders[name] / record["notebook"]).resolve() == RunFolder(folders["s0"]).notebook.resolve()
+        for phase in ("kernel_start_imports", "data_load"):
+            assert params["timings"][phase] == pytest.approx(record["shared_phases"][phase] / 4)
+        assert {"split", "inputs", "stage1", "evaluation", "write_outputs"} <= set(params["timings"])
+
+
+def test_a_failing_run_leaves_the_earlier_runs_done_and_the_later_ones_failed_with_the_reason(batch):
+    folders, outcomes = batch
+    by_name = {o.name: o for o in outcomes}
+    assert not by_name["bad"].ok and "nope" in by_name["bad"].error
+    assert not by_name["after"].ok and by_name["after"].error.startswith("not computed: its batch's notebook stopped at run bad")
+    assert read_attempt(folders["bad"]).state == "failed" and read_attempt(folders["after"]).state == "failed"
+    assert not RunFolder(folders["after"]).metrics.exists()
+
+
+def test_batched_metrics_equal_the_in_process_api(batch):
+    folders, _ = batch
+    config = TrainConfig(epochs=2, batch_size=128, device="cpu", probe=ProbeConfig(epochs=2))
+    study = run_study(load_dataset("yeast"), ["bce"], [0, 1], config, progress=False)
+    for run in study.runs:
+        [entry] = json.loads(RunFolder(folders[f"s{run.seed}"]).metrics.read_text())["runs"]
+        assert entry["metrics"] == run.metrics, f"seed {run.seed}: bit-identical"
+
+
+def test_batch_size_gives_each_job_a_kernel():
+    assert batch_size([6] * 8, None, 2) == 6, "a dataset x loss per kernel when there are enough of them"
+    assert batch_size([6], None, 4) == 1 and batch_size([6], None, 3) == 2 and batch_size([6], None, 1) == 6
+    assert batch_size([6] * 8, 4, 2) == 4 and batch_size([], None, 2) == 1
+    with pytest.raises(ValueError, match="runs_per_kernel"):
+        batch_size([3], 0, 1)
+
+
+def test_plan_tasks_groups_a_dataset_x_loss_in_grid_order(tmp_path):
+    path = tmp_path / "g.yaml"
+    path.write_text("name: g\nnotebook: study.py\ndatasets: [yeast]\nlosses: [bce, base]\nseeds: [0, 1]\n"
+                    "train_fractions: [0.5, 1.0]\nparameters: {epochs: 2}\n")
+    grid = load_grid(path)
+    tasks = plan_tasks(GridRuns(grid, tmp_path / "out"), GridOutcome(), kernel="python3")
+    assert [len(t.runs) for t in tasks] == [4, 4]
+    for task in tasks:
+        assert len({run.params["losses"][0] for run in task.runs}) == 1
+        assert [(run.params["train_fraction"], run.params["seeds"]) for run in task.runs] == [
+            (0.5, [0]), (0.5, [1]), (1.0, [0]), (1.0, [1])], "runs sharing a split adjacent"
+        assert all(os.path.isdir(run.attempt) for run in task.runs)
+    more = plan_tasks(GridRuns(grid, tmp_path / "out2"), GridOutcome(), kernel="python3", min_tasks=4)
+    assert [len(t.runs) for t in more] == [2, 2, 2, 2]
+
+
+def test_grid_status_tells_done_running_queued_incomplete_failed_and_missing(tmp_path, capsys):
+    from mlcl_lab.cli import main
+    from mlcl_lab.files import write_json
+    from mlcl_lab.report.claims import claim
+    from mlcl_lab.report.runner import grid_status
+    from mlcl_lab.report.runs import new_attempt, write_status
+
+    path = tmp_path / "g.yaml"
+    path.write_text("name: g\nnotebook: study.py\ndatasets: [yeast]\nlosses: [bce]\nseeds: [0, 1, 2, 3, 4]\n"
+                    "train_fractions: [1.0]\nparameters: {epochs: 2}\n")
+    grid = load_grid(path)
+    records = list(GridRuns(grid, tmp_path / "runs" / "g"))
+    queued, running, interrupted, failed = (new_attempt(r.folder) for r in records[:4])
+    write_json(interrupted / "metrics.json", {"partial": True})
+    write_status(failed, ok=False, error="ValueError: boom", seconds=1.0, params_hash="x", params={})
+    with claim(running.parent):
+        states = grid_status(GridRuns(grid, tmp_path / "runs" / "g")).set_index("run")["state"]
+        assert list(states) == ["queued", "running", "incomplete", "failed", "missing"]
+        assert main(["report", "--grid", str(path), "--out", str(tmp_path / "runs"), "--status"]) == 0
+    out = capsys.readouterr().out
+    assert "0 done, 1 running, 1 queued, 1 incomplete, 1 failed, 0 unreadable, 1 missing" in out
+    assert "ValueError: boom" in out
+
+
+def test_warm_splits_fills_the_split_cache_before_kernels_start(tmp_path, monkeypatch):
+    from mlcl_lab.report.runner import warm_splits
+
+    monkeypatch.setenv("MLCL_LAB_CACHE_DIR", str(tmp_path / "cache"))
+    runs = [PlannedRun(f"r{i}", tmp_path / f"r{i}", {**TINY, "seeds": [0], "train_fraction": f}, "h")
+            for i, f in enumerate((0.25, 1.0))]
+    bad = PlannedRun("bad", tmp_path / "bad", {**TINY, "dataset": "no-such-dataset", "seeds": [0]}, "h")
+    tasks = [RunTask(notebook=notebook_source("study"), runs=tuple(runs), kernel="python3"),
+             RunTask(notebook=notebook_source("study"), runs=(bad,), kernel="python3")]
+    problems = warm_splits(tasks)
+    assert len(problems) == 1 and "no-such-dataset" in problems[0]
+    cached = [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
+    assert len(cached) >= 2, "the split and the 25% training subset"
