@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import platform
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 
 import numpy as np
 import torch
 
-__all__ = ["LAUNCHED_AT_ENV", "VALID_DEVICES", "PhaseTimer", "environment_info", "resolve_device", "set_threads"]
+__all__ = ["LAUNCHED_AT_ENV", "VALID_DEVICES", "PhaseTimer", "add_elapsed", "environment_info", "resolve_device", "set_threads"]
 
 VALID_DEVICES = ("auto", "cpu", "cuda", "cuda:<index>")
 
@@ -101,6 +101,21 @@ def environment_info(device: torch.device) -> dict[str, str]:
 LAUNCHED_AT_ENV = "MLCL_LAB_LAUNCHED_AT"
 
 
+@contextmanager
+def add_elapsed(seconds: dict[str, float], name: str,
+                synchronise: Callable[[], None] | None = None) -> Iterator[None]:
+    """Add the wall time (``time.perf_counter``) of the block to ``seconds[name]``; the one
+    timed-block helper of every phase timer. ``synchronise`` runs before the clock stops
+    (e.g. ``torch.cuda.synchronize`` so queued device work counts in its phase)."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        if synchronise is not None:
+            synchronise()
+        seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - start
+
+
 class PhaseTimer:
     """Seconds per named phase of a run (``RunResult.timings`` style), measured with
     ``time.perf_counter``; a phase timed twice adds up.
@@ -132,10 +147,5 @@ class PhaseTimer:
         timer.seconds = dict(seconds)
         return timer
 
-    @contextmanager
-    def phase(self, name: str) -> Iterator[None]:
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
+    def phase(self, name: str) -> AbstractContextManager[None]:
+        return add_elapsed(self.seconds, name)

@@ -10,11 +10,11 @@ see :func:`mlcl_lab.train.study.run_study` for how it is shared between runs),
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 import torch
+
+from ..runtime import add_elapsed
 
 __all__ = ["PHASES", "Timings"]
 
@@ -32,15 +32,9 @@ class Timings(dict):
         super().__init__()
         self.device = device
 
-    @contextmanager
-    def phase(self, name: str) -> Iterator[None]:
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            if self.device is not None and self.device.type == "cuda":
-                torch.cuda.synchronize(self.device)
-            self[name] = self.get(name, 0.0) + time.perf_counter() - start
+    def phase(self, name: str) -> AbstractContextManager[None]:
+        cuda = self.device is not None and self.device.type == "cuda"
+        return add_elapsed(self, name, (lambda: torch.cuda.synchronize(self.device)) if cuda else None)
 
     def filled(self) -> dict[str, float]:
         """A plain dict with every phase of :data:`PHASES` (0.0 for those not run)."""
