@@ -112,12 +112,16 @@ def warm_splits(tasks: Sequence[RunTask]) -> list[str]:
 
     defaults = inspect.signature(prepare_inputs).parameters
     wanted: dict[tuple[str, int], set[float]] = {}
+    values: dict[str, Any] = {}  # a dataset may be a mapping (options): keyed by its canonical JSON
     for task in tasks:
         for run in task.runs:
             p = StudyParameters.from_mapping(run.params)
-            wanted.setdefault((p.dataset, p.split_seed), set()).add(p.train_fraction)
+            key = json.dumps(p.dataset, sort_keys=True, default=str)
+            values[key] = p.dataset
+            wanted.setdefault((key, p.split_seed), set()).add(p.train_fraction)
     problems = []
-    for (name, split_seed), fractions in wanted.items():
+    for (key, split_seed), fractions in wanted.items():
+        name = values[key]
         try:
             warm_split_cache(load_study_dataset(name), seeds=[split_seed], train_fractions=sorted(fractions),
                              val_fraction=defaults["val_fraction"].default,
