@@ -85,7 +85,9 @@ def test_a_second_invocation_skips_finished_runs_and_submits_nothing(tiny):
 
 
 def test_a_run_that_raises_is_failed_with_its_error(tmp_path):
-    grid_file, spec = _grid(tmp_path, "broken", dataset="not-a-dataset", losses="bce")
+    bad = tmp_path / "not-a-dataset.csv"  # present (the grid checks paths before running), but no labels column
+    bad.write_text("text,no_labels_column\nhello,x\n")
+    grid_file, spec = _grid(tmp_path, "broken", dataset=f"{{name: csv, path: {bad}}}", losses="bce")
     outcome = run_grid(spec, tmp_path / "grid", executor=_slurm(grid_file, tmp_path / "grid"), progress=False)
     [(name, error)] = outcome.failed.items()
     assert "not-a-dataset" in error
@@ -133,7 +135,8 @@ def test_a_run_past_its_time_limit_is_recorded_interrupted(tmp_path):
     from mlcl_lab.report.executors.slurm import SlurmExecutor, SlurmOptions
 
     grid_file, spec = _grid(tmp_path, "slow", losses="base")
-    grid_file.write_text(grid_file.read_text().replace("epochs: 2,", "epochs: 200,"))
+    # long enough to outlast the USR2 at ~10 s whatever the machine (a yeast epoch is ~20 ms)
+    grid_file.write_text(grid_file.read_text().replace("epochs: 2,", "epochs: 5000,"))
     spec = load_grid(grid_file)
     # 1 minute limit, USR2 50 s before it: submitit's handler stops the run after ~10 s
     options = SlurmOptions(cpus_per_run=1, mem_gb=2, time_min=1, signal_delay_s=50, poll_s=0.5)
