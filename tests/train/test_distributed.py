@@ -18,7 +18,6 @@ import pandas as pd
 import pytest
 import torch
 import torch.distributed as dist
-import torch.multiprocessing as mp
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
@@ -108,8 +107,25 @@ def _loss_worker(rank: int, store: str, out: str) -> None:
 
 @pytest.fixture(scope="module")
 def two_process_results(tmp_path_factory) -> list[list[dict[str, torch.Tensor]]]:
+    # Two fresh interpreters (not mp.spawn from the test process: within the whole suite a
+    # spawned rank once waited forever for a peer that had gone); bounded by a timeout.
     folder = tmp_path_factory.mktemp("ddp-loss")
-    mp.spawn(_loss_worker, args=(str(folder / "store"), str(folder / "out")), nprocs=WORLD, join=True)
+    code = ("import sys; from tests.train.test_distributed import _loss_worker; "
+            "_loss_worker(int(sys.argv[1]), sys.argv[2], sys.argv[3])")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(r), str(folder / "store"), str(folder / "out")],
+                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+             for r in range(WORLD)]
+    logs = []
+    try:
+        for proc in procs:
+            logs.append(proc.communicate(timeout=300)[0])
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+    for rank, (proc, log) in enumerate(zip(procs, logs, strict=True)):
+        assert proc.returncode == 0, f"rank {rank} exited with {proc.returncode}:\n{log[-4000:]}"
     return [torch.load(folder / f"out.{r}") for r in range(WORLD)]
 
 
