@@ -9,7 +9,8 @@ gradients. Subclasses implement ``pair_terms`` (contrastive) or ``compute`` (sup
 """
 from __future__ import annotations
 
-from typing import Any, ClassVar, Mapping
+from contextlib import nullcontext
+from typing import Any, ClassVar, ContextManager, Mapping
 
 import torch
 from torch import Tensor, nn
@@ -18,7 +19,13 @@ from ..core.normalize import unit_rows
 from ..core.precision import compute_dtype
 from . import _hyper as H
 from ._engine import POLICIES, PairTerms, apply_decoupled, reduce_terms
-from ._validation import LOGIT_LIMIT, check_embeddings, check_labels
+from ._validation import check_logits_and_labels, embedding_flag, label_flag, read_flags
+
+
+def autocast_off(device_type: str) -> ContextManager:
+    """A context with autocast disabled on ``device_type`` (a no-op context when it is not enabled)."""
+    return torch.autocast(device_type=device_type, enabled=False) if torch.is_autocast_enabled(device_type) \
+        else nullcontext()
 
 
 class LossBase(nn.Module):
@@ -72,7 +79,7 @@ class ContrastiveLoss(LossBase):
         """Validate, normalise and build the :class:`PairTerms` (used by gradient analysis)."""
         self._check(z, y, prototypes, ref_z, ref_y)
         dt = compute_dtype(z)
-        with torch.autocast(device_type=z.device.type, enabled=False):
+        with autocast_off(z.device.type):
             # zero rows were refused by _check (validate=True); unit_rows cannot overflow
             zn = unit_rows(z.to(dt), "z", check=False)
             yf = y.to(dt)
@@ -90,7 +97,10 @@ class ContrastiveLoss(LossBase):
         raise TypeError(f"{type(self).__name__} must define pair_terms")
 
     def _check(self, z: Tensor, y: Tensor, prototypes: Tensor | None, ref_z: Tensor | None,
-               ref_y: Tensor | None) -> None:
+               ref_y: Tensor | None, deferred: tuple[str, ...] = ()) -> None:
+        """Structural and value checks of the inputs; ``deferred`` names the inputs ("z",
+        "prototypes", "y") whose value checks the fast path does on its own way (a fused
+        normalisation's host read, the nonzero labels it extracts)."""
         if (ref_z is None) != (ref_y is None):
             raise ValueError("ref_z and ref_y must be given together")
         if ref_z is not None and not self.supports_ref:
@@ -101,15 +111,16 @@ class ContrastiveLoss(LossBase):
             raise ValueError(f"loss {self.name!r} does not use prototypes; pass prototypes=None")
         if not self.hp["validate"]:
             return
-        check_embeddings(z, "z", normalised=True)
-        check_labels(y, "y", z.shape[0])
+        flags = [embedding_flag(z, "z", normalised=True, values="z" not in deferred), label_flag(y, "y", z.shape[0], values="y" not in deferred)]
         if prototypes is not None:
-            check_embeddings(prototypes, "prototypes", z.shape[1], normalised=True)
+            flags.append(embedding_flag(prototypes, "prototypes", z.shape[1], normalised=True,
+                                        values="prototypes" not in deferred))
             if prototypes.shape[0] != y.shape[1]:
                 raise ValueError(f"prototypes has {prototypes.shape[0]} rows, expected L={y.shape[1]}")
         if ref_z is not None:
-            check_embeddings(ref_z, "ref_z", z.shape[1], normalised=True, min_rows=0)
-            check_labels(ref_y, "ref_y", ref_z.shape[0], y.shape[1])
+            flags.append(embedding_flag(ref_z, "ref_z", z.shape[1], normalised=True, min_rows=0))
+            flags.append(label_flag(ref_y, "ref_y", ref_z.shape[0], y.shape[1]))
+        read_flags(flags)                                  # one synchronisation for every value check
 
 
 class SupervisedLoss(LossBase):
@@ -120,12 +131,9 @@ class SupervisedLoss(LossBase):
 
     def forward(self, logits: Tensor, y: Tensor) -> Tensor:
         if self.hp.get("validate", True):
-            check_embeddings(logits, "logits", max_abs=LOGIT_LIMIT)
-            check_labels(y, "y", logits.shape[0], None)
-            if y.shape != logits.shape:
-                raise ValueError(f"y shape {tuple(y.shape)} must equal logits shape {tuple(logits.shape)}")
+            check_logits_and_labels(logits, y)
         dt = compute_dtype(logits)
-        with torch.autocast(device_type=logits.device.type, enabled=False):
+        with autocast_off(logits.device.type):
             return self.compute(logits.to(dt), y.to(dt))
 
     def compute(self, x: Tensor, y: Tensor) -> Tensor:

@@ -26,10 +26,12 @@ import math
 import torch
 from torch import Tensor
 
+from ._validation import diagnose_embeddings
+
 NORM_EPS = 1e-12  # F.normalize's eps; rows with a norm below it (or an infinite norm) are rescaled first
 
 
-def _normalize(x: Tensor, always_rescale: bool | None = None
+def _normalize(x: Tensor, always_rescale: bool | None = None, check_name: str | None = None
                ) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
     """(x̂, den (N, 1), unclamped (N, 1) | None, scale (N, 1) | None): x̂ = F.normalize(x / scale),
     den = ‖x/scale‖ ∨ eps; None stands for "every row" / "scale 1" (the common case, no work).
@@ -40,16 +42,21 @@ def _normalize(x: Tensor, always_rescale: bool | None = None
     ``F.normalize``'s value. All-zero rows stay 0 (the losses' input checks refuse them).
     ``always_rescale`` (default: on CUDA) computes the scales without a host synchronisation;
     otherwise one (min, max) of the norms decides on the host whether any row needs one.
+    ``check_name`` (the input's name; forces the host read): that read also validates x —
+    a NaN, an infinite entry or an all-zero row raises the losses' error
+    (:func:`~mlcl_lab.losses._validation.diagnose_embeddings`), at no extra pass.
     """
     norm = torch.linalg.vector_norm(x, dim=1, keepdim=True)
     if always_rescale is None:
-        always_rescale = x.device.type != "cpu"
+        always_rescale = x.device.type != "cpu" and check_name is None
     if not always_rescale:
         if x.shape[0] == 0:
             return x, norm, None, None
-        lo, hi = (float(v) for v in torch.aminmax(norm))
+        lo, hi = torch.stack(torch.aminmax(norm)).tolist()
         if lo >= NORM_EPS and hi < math.inf:                   # every row in range: plain F.normalize
             return x / norm, norm, None, None
+        if check_name is not None:                             # NaN, inf or zero rows raise here
+            diagnose_embeddings(x, check_name, True, None)
     outside = (norm < NORM_EPS) | torch.isinf(norm)
     amax = x.abs().amax(dim=1, keepdim=True)
     scale = torch.where(outside & (amax > 0), amax, torch.ones_like(amax))
@@ -71,28 +78,29 @@ def _normalize_backward(g: Tensor, xn: Tensor, den: Tensor, unclamped: Tensor | 
 
 class _UnitRows(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, x: Tensor) -> Tensor:
-        xn, den, unclamped, scale = _normalize(x)
+    def forward(ctx, x: Tensor, check_name: str | None) -> Tensor:
+        xn, den, unclamped, scale = _normalize(x, check_name=check_name)
         ctx.save_for_backward(xn, den, unclamped, scale)
         return xn
 
     @staticmethod
     def backward(ctx, g: Tensor) -> Tensor:
-        return _normalize_backward(g, *ctx.saved_tensors)
+        return _normalize_backward(g, *ctx.saved_tensors), None
 
 
-def unit_rows(x: Tensor) -> Tensor:
-    """Rows of x (N, D) scaled to unit L2 norm with the policy of :func:`_normalize`, differentiable."""
-    return _UnitRows.apply(x)
+def unit_rows(x: Tensor, check_name: str | None = None) -> Tensor:
+    """Rows of x (N, D) scaled to unit L2 norm with the policy of :func:`_normalize`, differentiable
+    (``check_name``: validate x's values on the way, see :func:`_normalize`)."""
+    return _UnitRows.apply(x, check_name)
 
 
 class _WeightedSoftmaxXent(torch.autograd.Function):
     @staticmethod
     def forward(ctx, a: Tensor, c: Tensor, scale: float, r: Tensor, w: Tensor | None, k: Tensor | None,
-                exclude_self: bool, normalize: bool) -> Tensor:
+                exclude_self: bool, normalize: bool, check_names: tuple[str, str] | None) -> Tensor:
         if normalize:
-            a, *a_norm = _normalize(a)
-            c, *c_norm = _normalize(c)
+            a, *a_norm = _normalize(a, check_name=check_names and check_names[0])
+            c, *c_norm = _normalize(c, check_name=check_names and check_names[1])
         u = torch.addmm(a.new_zeros(()), a, c.T, beta=0, alpha=scale)   # s · a cᵀ in one product
         if exclude_self:
             u.diagonal().fill_(torch.finfo(u.dtype).min)
@@ -126,17 +134,19 @@ class _WeightedSoftmaxXent(torch.autograd.Function):
         if ctx.normalize:
             grad_a = None if grad_a is None else _normalize_backward(grad_a, a, *norm[:3])
             grad_c = None if grad_c is None else _normalize_backward(grad_c, c, *norm[3:])
-        return grad_a, grad_c, None, None, None, None, None, None
+        return grad_a, grad_c, None, None, None, None, None, None, None
 
 
 def weighted_softmax_xent(a: Tensor, c: Tensor, r: Tensor, w: Tensor | None = None, k: Tensor | None = None, *,
-                          scale: float = 1.0, exclude_self: bool = False, normalize: bool = False) -> Tensor:
+                          scale: float = 1.0, exclude_self: bool = False, normalize: bool = False,
+                          check_names: tuple[str, str] | None = None) -> Tensor:
     """Per-anchor ℓ (A,) = r_i lse_{m∈D(i)}(u_im) − k_i Σ_j w_ij u_ij, u = scale · â ĉᵀ (module docstring).
 
     a (A, D), c (C, D) differentiable (raw if ``normalize``, else used as given); r (A,),
     w (A, C), k (A,) are constants (detached; w=None: no linear term, k=None: k_i = 1).
     With ``exclude_self`` candidate i is anchor i (i < min(A, C)) and leaves the denominator
-    (w_ii must then be 0).
+    (w_ii must then be 0). ``check_names`` (with ``normalize``): validate a and c's values
+    during their normalisation, naming them so in errors (:func:`_normalize`).
     """
     if a.dim() != 2 or c.dim() != 2 or a.shape[1] != c.shape[1]:
         raise ValueError(f"a (A, D) and c (C, D) must share D, got {tuple(a.shape)} and {tuple(c.shape)}")
@@ -150,4 +160,4 @@ def weighted_softmax_xent(a: Tensor, c: Tensor, r: Tensor, w: Tensor | None = No
         raise ValueError("weighted_softmax_xent needs at least one candidate")
     w = None if w is None else w.detach()
     k = None if k is None else k.detach()
-    return _WeightedSoftmaxXent.apply(a, c, float(scale), r.detach(), w, k, exclude_self, normalize)
+    return _WeightedSoftmaxXent.apply(a, c, float(scale), r.detach(), w, k, exclude_self, normalize, check_names)

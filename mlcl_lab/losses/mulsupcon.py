@@ -37,10 +37,11 @@ from torch import Tensor
 
 from . import _hyper as H
 from ._engine import EPS, POLICIES, PairTerms, make_terms
-from ._module import ContrastiveLoss, compute_dtype, contrastive_hyper
+from ._module import ContrastiveLoss, autocast_off, compute_dtype, contrastive_hyper
 from ._pool import instance_candidates
 from ._registry import register
 from ._weights import safe_div
+from ._validation import check_nonzero_entries_are_one
 from .fused import unit_rows, weighted_softmax_xent
 
 
@@ -91,10 +92,15 @@ class MulSupConLoss(ContrastiveLoss):
         """Scalar loss; same value and gradients as the engine form (fast paths, module docstring)."""
         if self.decoupled:
             return super().forward(z, y, prototypes=prototypes, ref_z=ref_z, ref_y=ref_y)
-        self._check(z, y, prototypes, ref_z, ref_y)
-        dt = compute_dtype(z)
         port = self.variant == "port"
-        with torch.autocast(device_type=z.device.type, enabled=False):
+        closed = self._uses_closed_form(z, y, ref_z)
+        # the CPU closed form extracts y's nonzero entries anyway: it checks y (and z, while
+        # normalising) on the way; with a reference set the checks stay up front
+        deferred = ("z", "y") if closed and ref_z is None and z.device.type == "cpu" else ()
+        self._check(z, y, prototypes, ref_z, ref_y, deferred=deferred)
+        check = bool(deferred) and self.validate
+        dt = compute_dtype(z)
+        with autocast_off(z.device.type):
             z, yf = z.to(dt), y.to(dt)
             rz = ref_z.to(dt) if ref_z is not None else None
             ry = ref_y.to(dt) if ref_y is not None else None
@@ -104,14 +110,22 @@ class MulSupConLoss(ContrastiveLoss):
                 cz, cy = (z, yf) if rz is None else (rz, ry)
             if cz.shape[0] <= (1 if port else 0):                 # B = 1, no candidate: connected zero
                 return z.sum() * 0.0
-            if z.shape[0] * cz.shape[0] * y.shape[1] <= EXPLICIT_W_MAX:
+            if not closed:
                 loss = self._explicit(z, yf, cz, cy)
             else:
-                loss = self._closed_form(z, yf, cz, cy, rz is None)
+                loss = self._closed_form(z, yf, cz, cy, rz is None, check)
             counted_all = self.empty_anchors == "include"
             unit = self._unit(yf)
             divisor = unit.sum() if counted_all else (unit * loss[1]).sum()
             return loss[0].sum() / divisor.clamp_min(1.0)
+
+    def _uses_closed_form(self, z: Tensor, y: Tensor, ref_z: Tensor | None) -> bool:
+        """Whether B·C·L exceeds ``EXPLICIT_W_MAX`` (C: the candidates), from the shapes alone."""
+        if not all(isinstance(t, torch.Tensor) and t.dim() == 2 for t in (z, y)):
+            return False                                          # _check raises the precise error
+        n_ref = ref_z.shape[0] if isinstance(ref_z, torch.Tensor) and ref_z.dim() == 2 else None
+        n_cand = z.shape[0] + (n_ref or 0) if self.variant == "port" else (z.shape[0] if n_ref is None else n_ref)
+        return z.shape[0] * n_cand * y.shape[1] > EXPLICIT_W_MAX
 
     def _explicit(self, z: Tensor, y: Tensor, cz: Tensor, cy: Tensor) -> tuple[Tensor, Tensor]:
         """(ℓ (B,), valid (B,)) with the constant W and the fused normalise-softmax."""
@@ -122,11 +136,12 @@ class MulSupConLoss(ContrastiveLoss):
                                      exclude_self=self.variant == "port", normalize=True)
         return loss * valid, valid
 
-    def _closed_form(self, z: Tensor, y: Tensor, cz: Tensor, cy: Tensor, in_batch: bool
+    def _closed_form(self, z: Tensor, y: Tensor, cz: Tensor, cy: Tensor, in_batch: bool, check: bool = False
                      ) -> tuple[Tensor, Tensor]:
-        """(ℓ (B,), valid (B,)) from label sums, without any (B, C) weight matrix (module docstring)."""
+        """(ℓ (B,), valid (B,)) from label sums, without any (B, C) weight matrix (module docstring).
+        ``check``: validate z (while normalising) and y (its nonzero entries) here."""
         port = self.variant == "port"
-        zn = unit_rows(z)
+        zn = unit_rows(z, "z" if check else None)
         if in_batch:
             czn = zn
         else:
@@ -134,8 +149,10 @@ class MulSupConLoss(ContrastiveLoss):
             if port:
                 czn = torch.cat([zn, czn[z.shape[0]:]])           # the batch part shares zn
         row_scale = 1.0 / y.sum(1).clamp_min(1) if self.with_weight else None
-        label_sums = pair_label_sums if zn.device.type == "cpu" else dense_label_sums
-        r, linear = label_sums(zn, y, czn, cy, port, row_scale)
+        if zn.device.type == "cpu":
+            r, linear = pair_label_sums(zn, y, czn, cy, port, row_scale, check_name="y" if check else None)
+        else:
+            r, linear = dense_label_sums(zn, y, czn, cy, port, row_scale)
         valid = (r > 0).to(zn.dtype)
         lse = weighted_softmax_xent(zn, czn, r * valid, scale=1.0 / self.temperature, exclude_self=port)
         return (lse - linear / self.temperature) * valid, valid
@@ -165,10 +182,13 @@ def dense_label_sums(zn: Tensor, y: Tensor, cz: Tensor, cy: Tensor, port: bool,
 
 
 def pair_label_sums(zn: Tensor, y: Tensor, cz: Tensor, cy: Tensor, port: bool,
-                    row_scale: Tensor | None) -> tuple[Tensor, Tensor]:
+                    row_scale: Tensor | None, check_name: str | None = None) -> tuple[Tensor, Tensor]:
     """Same sums as :func:`dense_label_sums` over the Σ|Y| (sample, label) pairs only:
-    O((Σ_i |Y_i| + Σ_j |Y_j|)·D) instead of O(B·L·D) (CPU; ``nonzero`` syncs on CUDA)."""
+    O((Σ_i |Y_i| + Σ_j |Y_j|)·D) instead of O(B·L·D) (CPU; ``nonzero`` syncs on CUDA).
+    ``check_name``: y is binary iff its nonzero entries all equal 1 (checked over Σ|Y| entries)."""
     rows, labs = y.nonzero(as_tuple=True)                       # anchor pairs (i, l ∈ Y_i)
+    if check_name is not None:
+        check_nonzero_entries_are_one(y, y[rows, labs], check_name)
     crows, clabs = (rows, labs) if cy is y else cy.nonzero(as_tuple=True)
     carriers = torch.bincount(clabs, minlength=y.shape[1]).to(zn.dtype)   # Σ_j y_jl over candidates
     count = carriers[labs] - 1.0 if port else carriers[labs]    # |P_il| per pair
@@ -177,9 +197,10 @@ def pair_label_sums(zn: Tensor, y: Tensor, cz: Tensor, cy: Tensor, port: bool,
     if row_scale is not None:
         a = a * row_scale[rows]
     r = zn.new_zeros(y.shape[0]).index_add_(0, rows, a * count)
-    label_sum = zn.new_zeros(y.shape[1], zn.shape[1]).index_add(0, clabs, cz[crows])   # Σ_{j: l∈Y_j} c_j
-    za = zn[rows]
-    pair = (za * label_sum[labs]).sum(1)
+    label_sum = zn.new_zeros(y.shape[1], zn.shape[1]).index_add(0, clabs, cz.index_select(0, crows))  # Σ_{j: l∈Y_j} c_j
+    # index_select, not zn[rows]: its backward is an index_add, advanced indexing's an index_put (several times slower)
+    za = zn.index_select(0, rows)
+    pair = (za * label_sum.index_select(0, labs)).sum(1)
     if port:
         pair = pair - (za * za).sum(1)                           # the anchor's own column
     return r, zn.new_zeros(y.shape[0]).index_add(0, rows, a * pair)

@@ -21,7 +21,7 @@ import torch
 from torch import Tensor
 
 from ._engine import PairTerms, make_terms
-from ._module import ContrastiveLoss, compute_dtype, contrastive_hyper
+from ._module import ContrastiveLoss, autocast_off, compute_dtype, contrastive_hyper
 from ._registry import register
 from ._weights import safe_div
 from .fused import weighted_softmax_xent
@@ -46,14 +46,15 @@ class ProtoLoss(ContrastiveLoss):
         """Scalar loss; same value and gradients as the engine form (fused fast path)."""
         if self.decoupled:
             return super().forward(z, y, prototypes=prototypes, ref_z=ref_z, ref_y=ref_y)
-        self._check(z, y, prototypes, ref_z, ref_y)
+        self._check(z, y, prototypes, ref_z, ref_y, deferred=("z", "prototypes"))
         dt = compute_dtype(z)
-        with torch.autocast(device_type=z.device.type, enabled=False):
+        with autocast_off(z.device.type):
             yf = y.to(dt)
             n_labels = yf.sum(1)
             valid = (n_labels > 0).to(dt)                       # anchors with ≥ 1 positive
             inv_n = 1.0 / n_labels.clamp_min(1)                  # W = Y ⊘ |Y| (0 rows stay 0)
             loss = weighted_softmax_xent(z.to(dt), prototypes.to(dt), valid, yf, inv_n,
-                                         scale=1.0 / self.temperature, normalize=True)
+                                         scale=1.0 / self.temperature, normalize=True,
+                                         check_names=("z", "prototypes") if self.validate else None)
             divisor = valid.sum() if self.empty_anchors == "skip" else n_labels.new_tensor(float(len(yf)))
             return loss.sum() / divisor.clamp_min(1.0)
