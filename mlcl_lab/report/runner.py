@@ -44,8 +44,14 @@ class GridOutcome:
         return not self.failed
 
 
-#: The axes along which the runs of one batch may differ (one kernel: one dataset, one loss).
-BATCH_AXES = ("seeds", "train_fraction")
+#: The axes along which the runs of one batch may differ (one kernel: one dataset, any losses,
+#: seeds and fractions; everything else, the dataset's options included, equal).
+BATCH_AXES = ("losses", "seeds", "train_fraction")
+#: The default cut's largest batch: the executed notebook (one section per run) stays readable,
+#: and a kernel start and the imports (~4–8 s on 2 cores) are then a small share of every run.
+MAX_RUNS_PER_KERNEL = 30
+#: Kernels per parallel job the default cut aims at, so that the jobs finish close together.
+KERNELS_PER_JOB = 2
 
 
 def _batch_key(params: Mapping[str, Any]) -> str:
@@ -53,18 +59,18 @@ def _batch_key(params: Mapping[str, Any]) -> str:
 
 
 def batch_size(group_sizes: Sequence[int], runs_per_kernel: int | None, min_tasks: int) -> int:
-    """Runs per kernel: ``runs_per_kernel`` when given, else each group whole (all seeds x
-    fractions of a dataset x loss) unless that gives fewer than ``min_tasks`` kernels (the
-    parallel jobs), then groups are cut so that every job has a kernel."""
+    """Runs per kernel: ``runs_per_kernel`` when given, else the groups (the runs of a
+    dataset) are cut into kernels of at most :data:`MAX_RUNS_PER_KERNEL` runs, small enough
+    that there are :data:`KERNELS_PER_JOB` kernels per parallel job (``min_tasks``) for the
+    grid's runs in all, and never larger than the largest group."""
     if runs_per_kernel is not None:
         if isinstance(runs_per_kernel, bool) or not isinstance(runs_per_kernel, int) or runs_per_kernel < 1:
             raise ValueError(f"runs_per_kernel must be an integer >= 1, got {runs_per_kernel!r}")
         return runs_per_kernel
     if not group_sizes:
         return 1
-    largest = max(group_sizes)
-    per_group = max(1, math.ceil(min_tasks / len(group_sizes)))
-    return max(1, largest // per_group)
+    wanted = max(1, min_tasks) * KERNELS_PER_JOB
+    return max(1, min(max(group_sizes), MAX_RUNS_PER_KERNEL, math.ceil(sum(group_sizes) / wanted)))
 
 
 def plan_tasks(runs: GridRuns, outcome: GridOutcome, *, kernel: str, retry_failed: bool = True,
@@ -72,9 +78,10 @@ def plan_tasks(runs: GridRuns, outcome: GridOutcome, *, kernel: str, retry_faile
     """The tasks (kernels) that execute the runs that are not done, each with a new attempt
     folder; done runs are recorded as skipped, unreadable ones as such, in ``outcome``.
 
-    The runs of a task share everything but their seed and training fraction (one dataset
-    x loss): one kernel computes them (:mod:`mlcl_lab.report.batch`), at most
-    :func:`batch_size` of them, in the grid's order (runs sharing a split adjacent).
+    The runs of a task share everything but their losses, seed and training fraction (one
+    dataset): one kernel computes them (:mod:`mlcl_lab.report.batch`), at most
+    :func:`batch_size` of them, ordered by training fraction, then in the grid's order (runs
+    sharing a split and its prepared inputs adjacent).
     """
     notebook = notebook_source(runs.grid.notebook)
     groups: dict[str, list[PlannedRun]] = {}
@@ -93,6 +100,7 @@ def plan_tasks(runs: GridRuns, outcome: GridOutcome, *, kernel: str, retry_faile
         run = PlannedRun(record.spec.name, attempt, dict(record.spec.params), record.spec.digest)
         groups.setdefault(_batch_key(run.params), []).append(run)
     size = batch_size([len(g) for g in groups.values()], runs_per_kernel, min_tasks)
+    groups = {key: sorted(group, key=lambda run: float(run.params["train_fraction"])) for key, group in groups.items()}
     return [RunTask(notebook=notebook, runs=tuple(group[i:i + size]), kernel=kernel)
             for group in groups.values() for i in range(0, len(group), size)]
 
@@ -138,7 +146,7 @@ def run_grid(grid: GridSpec, grid_dir: str | Path, *, executor: Executor | None 
 
     Without ``executor``, a :class:`~mlcl_lab.report.executors.local.LocalExecutor` with
     ``jobs`` parallel kernels on ``device`` (``jobs_per_gpu`` per GPU). ``runs_per_kernel``: see :func:`batch_size`
-    (default: a dataset x loss per kernel, cut to give each parallel job a kernel).
+    (default: runs of one dataset, cut to give each parallel job about two kernels).
     """
     if executor is None:
         from .executors.local import LocalExecutor

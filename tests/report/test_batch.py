@@ -78,25 +78,28 @@ def test_batched_metrics_equal_the_in_process_api(batch):
         assert entry["metrics"] == run.metrics, f"seed {run.seed}: bit-identical"
 
 
-def test_batch_size_gives_each_job_a_kernel():
-    assert batch_size([6] * 8, None, 2) == 6, "a dataset x loss per kernel when there are enough of them"
-    assert batch_size([6], None, 4) == 1 and batch_size([6], None, 3) == 2 and batch_size([6], None, 1) == 6
+def test_batch_size_gives_each_job_two_kernels_of_at_most_thirty_runs():
+    assert batch_size([6] * 8, None, 2) == 12, "48 runs, 2 jobs: 4 kernels"
+    assert batch_size([90, 90], None, 2) == 30, "the cpu grid: at most 30 runs per kernel"
+    assert batch_size([6], None, 4) == 1 and batch_size([6], None, 3) == 1 and batch_size([6], None, 1) == 3
+    assert batch_size([2, 2], None, 1) == 2, "never more than a group's runs"
     assert batch_size([6] * 8, 4, 2) == 4 and batch_size([], None, 2) == 1
     with pytest.raises(ValueError, match="runs_per_kernel"):
         batch_size([3], 0, 1)
 
 
-def test_plan_tasks_groups_a_dataset_x_loss_in_grid_order(tmp_path):
+def test_plan_tasks_groups_a_dataset_by_training_fraction(tmp_path):
     path = tmp_path / "g.yaml"
-    path.write_text("name: g\nnotebook: study.py\ndatasets: [yeast]\nlosses: [bce, base]\nseeds: [0, 1]\n"
-                    "train_fractions: [0.5, 1.0]\nparameters: {epochs: 2}\n")
+    path.write_text("name: g\nnotebook: study.py\ndatasets: [yeast, {name: yeast, split: mulan}]\nlosses: [bce, base]\n"
+                    "seeds: [0, 1]\ntrain_fractions: [0.5, 1.0]\nparameters: {epochs: 2}\n")
     grid = load_grid(path)
     tasks = plan_tasks(GridRuns(grid, tmp_path / "out"), GridOutcome(), kernel="python3")
-    assert [len(t.runs) for t in tasks] == [4, 4]
+    assert [len(t.runs) for t in tasks] == [8, 8], "16 runs, 1 job: 2 kernels, one per dataset"
     for task in tasks:
-        assert len({run.params["losses"][0] for run in task.runs}) == 1
-        assert [(run.params["train_fraction"], run.params["seeds"]) for run in task.runs] == [
-            (0.5, [0]), (0.5, [1]), (1.0, [0]), (1.0, [1])], "runs sharing a split adjacent"
+        assert len({json.dumps(run.params["dataset"], sort_keys=True) for run in task.runs}) == 1, "one dataset per kernel"
+        order = [(run.params["train_fraction"], run.params["losses"], run.params["seeds"]) for run in task.runs]
+        assert order == [(f, loss, seed) for f in (0.5, 1.0) for loss in (["bce"], ["base"]) for seed in ([0], [1])], \
+            "runs sharing a split adjacent, then in the grid's order"
         assert all(os.path.isdir(run.attempt) for run in task.runs)
     more = plan_tasks(GridRuns(grid, tmp_path / "out2"), GridOutcome(), kernel="python3", min_tasks=4)
     assert [len(t.runs) for t in more] == [2, 2, 2, 2]

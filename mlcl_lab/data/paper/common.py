@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 
 from .. import split_resolve
 from ..dataset import MultiLabelDataset
@@ -35,6 +34,8 @@ def halve(ids: np.ndarray, seed: int = PAPER_SEED,
             raise malformed(source, None, f"lists {len(ids)} usable sample(s); the official "
                             "split halves them and needs at least 2")
         raise ValueError(f"cannot split {len(ids)} samples in two halves")
+    from sklearn.model_selection import train_test_split  # lazy: ~2 s of import every study kernel would pay
+
     a, b = train_test_split(np.asarray(ids), test_size=0.5, random_state=seed)
     return np.asarray(a), np.asarray(b)
 

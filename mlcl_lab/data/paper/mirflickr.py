@@ -19,7 +19,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 
 from ..dataset import MultiLabelDataset
 from ..errors import malformed, require_path
@@ -58,6 +57,8 @@ def load_mirflickr25k(path=None, image_size: int | None = None,
                                 f"got {s[:20]!r}")
             y[int(s) - 1, j] = 1
     ids = np.arange(n_images)
+    from sklearn.model_selection import train_test_split  # lazy, as in common.halve
+
     train, rest = train_test_split(ids, train_size=20000 if n_images == 25000 else 0.8,
                                    random_state=PAPER_SEED)
     val, test = halve(rest)
