@@ -79,7 +79,8 @@ def test_batched_metrics_equal_the_in_process_api(batch):
 
 
 def test_batch_size_gives_each_job_two_kernels_of_at_most_thirty_runs():
-    assert batch_size([6] * 8, None, 2) == 12, "48 runs, 2 jobs: 4 kernels"
+    assert batch_size([6] * 8, None, 2) == 6, "48 runs, 2 jobs: 4 kernels wanted, but never more than a group"
+    assert batch_size([24, 24], None, 2) == 12, "48 runs of 2 datasets, 2 jobs: 4 kernels"
     assert batch_size([90, 90], None, 2) == 30, "the cpu grid: at most 30 runs per kernel"
     assert batch_size([6], None, 4) == 1 and batch_size([6], None, 3) == 1 and batch_size([6], None, 1) == 3
     assert batch_size([2, 2], None, 1) == 2, "never more than a group's runs"
@@ -102,7 +103,7 @@ def test_plan_tasks_groups_a_dataset_by_training_fraction(tmp_path):
             "runs sharing a split adjacent, then in the grid's order"
         assert all(os.path.isdir(run.attempt) for run in task.runs)
     more = plan_tasks(GridRuns(grid, tmp_path / "out2"), GridOutcome(), kernel="python3", min_tasks=4)
-    assert [len(t.runs) for t in more] == [2, 2, 2, 2]
+    assert [len(t.runs) for t in more] == [2] * 8, "4 jobs: about two kernels each"
 
 
 def test_grid_status_tells_done_running_queued_incomplete_failed_and_missing(tmp_path, capsys):
