@@ -9,9 +9,11 @@ run folder name present in OLD, the latest attempt whose ``status.json`` says ``
 read in both; every number of its ``metrics.json`` (per (loss, seed): metrics, geometry,
 probe choices, best epoch; the summary; the dataset statistics) is compared, except wall
 times (``seconds``). Then the CSV tables of the latest report folder of each are compared
-cell by cell. Prints the largest absolute difference of each part and exits 1 when any
-number differs or a run or table is missing. The files are read as plain JSON/CSV so that
-run folders written by older versions of mlcl-lab can be compared.
+cell by cell. Prints the largest absolute difference of each part, then per loss the runs
+whose numbers differ and by how much, and exits 1 when any number differs or a run, a
+number or a table of OLD is missing in NEW. Entries only NEW has (metadata a later version
+records, e.g. ``split`` and ``inputs``) are counted, not compared. The files are read as
+plain JSON/CSV so that run folders written by older versions of mlcl-lab can be compared.
 """
 
 from __future__ import annotations
@@ -64,8 +66,18 @@ def _difference(a: Any, b: Any) -> float:
     return abs(float(a) - float(b))
 
 
-def compare_metrics(old: Path, new: Path) -> tuple[float, int, list[str]]:
-    """(largest difference, numbers compared, problems) over every run of ``old``."""
+def _loss_of(run_name: str) -> str:
+    """The loss of a run folder named ``<dataset>__<loss>__seedN__fracF__<hash>``."""
+    parts = run_name.split("__")
+    return parts[1] if len(parts) >= 5 else run_name
+
+
+def compare_metrics(old: Path, new: Path, added: dict[str, int] | None = None,
+                    by_loss: dict[str, dict[str, float]] | None = None) -> tuple[float, int, list[str]]:
+    """(largest difference, numbers compared, problems) over every run of ``old``.
+
+    ``added`` (if given) counts, per top-level key, the entries only ``new`` has; ``by_loss``
+    collects per loss ``runs`` (runs with a differing number) and ``largest``."""
     largest, count, problems = 0.0, 0, []
     for run_dir in sorted((old / "runs").iterdir()):
         a, b = _done_attempt(run_dir), _done_attempt(new / "runs" / run_dir.name)
@@ -74,16 +86,26 @@ def compare_metrics(old: Path, new: Path) -> tuple[float, int, list[str]]:
             continue
         left = _numbers(json.loads((a / "metrics.json").read_text()))
         right = _numbers(json.loads((b / "metrics.json").read_text()))
+        run_largest = 0.0
         for key in sorted(set(left) | set(right)):
-            if key not in left or key not in right:
-                problems.append(f"{run_dir.name}: {key} only in {'new' if key not in left else 'old'}")
+            if key not in left:
+                if added is not None:
+                    top = key.split(".")[0].split("[")[0]
+                    added[top] = added.get(top, 0) + 1
+                continue
+            if key not in right:
+                problems.append(f"{run_dir.name}: {key} only in old")
                 continue
             diff = _difference(left[key], right[key])
             count += 1
-            if diff > largest:
-                largest = diff
+            largest = max(largest, diff)
+            run_largest = max(run_largest, diff)
             if diff > 0:
                 problems.append(f"{run_dir.name}: {key} {left[key]!r} vs {right[key]!r}")
+        if run_largest > 0 and by_loss is not None:
+            entry = by_loss.setdefault(_loss_of(run_dir.name), {"runs": 0, "largest": 0.0})
+            entry["runs"] += 1
+            entry["largest"] = max(entry["largest"], run_largest)
     return largest, count, problems
 
 
@@ -122,11 +144,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("old", type=Path, help="grid folder of the reference execution")
     parser.add_argument("new", type=Path, help="grid folder of the execution to check")
     args = parser.parse_args(argv)
-    metrics = compare_metrics(args.old, args.new)
+    added: dict[str, int] = {}
+    by_loss: dict[str, dict[str, float]] = {}
+    metrics = compare_metrics(args.old, args.new, added, by_loss)
     tables = compare_tables(args.old, args.new)
     n_runs = len(list((args.old / "runs").iterdir()))
     print(f"metrics.json: {n_runs} runs, {metrics[1]} numbers, largest absolute difference {metrics[0]:.3g}")
     print(f"report tables: {tables[1]} cells, largest absolute difference {tables[0]:.3g}")
+    if added:
+        print("only in new (not compared): " + ", ".join(f"{k} ({n} entries)" for k, n in sorted(added.items())))
+    for loss, entry in sorted(by_loss.items()):
+        print(f"  loss {loss}: {int(entry['runs'])} run(s) differ, largest absolute difference {entry['largest']:.3g}")
     problems = metrics[2] + tables[2]
     for line in problems[:50]:
         print("  DIFFERS", line)

@@ -101,8 +101,11 @@ def plan_tasks(runs: GridRuns, outcome: GridOutcome, *, kernel: str, retry_faile
         groups.setdefault(_batch_key(run.params), []).append(run)
     size = batch_size([len(g) for g in groups.values()], runs_per_kernel, min_tasks)
     groups = {key: sorted(group, key=lambda run: float(run.params["train_fraction"])) for key, group in groups.items()}
-    return [RunTask(notebook=notebook, runs=tuple(group[i:i + size]), kernel=kernel)
-            for group in groups.values() for i in range(0, len(group), size)]
+    tasks = [RunTask(notebook=notebook, runs=tuple(group[i:i + size]), kernel=kernel)
+             for group in groups.values() for i in range(0, len(group), size)]
+    # the longest kernels first (their summed training fractions as the cost proxy), so that
+    # the parallel jobs end close together instead of one job starting a long kernel last
+    return sorted(tasks, key=lambda task: -sum(float(run.params["train_fraction"]) for run in task.runs))
 
 
 def warm_splits(tasks: Sequence[RunTask]) -> list[str]:

@@ -104,6 +104,8 @@ def test_plan_tasks_groups_a_dataset_by_training_fraction(tmp_path):
         assert all(os.path.isdir(run.attempt) for run in task.runs)
     more = plan_tasks(GridRuns(grid, tmp_path / "out2"), GridOutcome(), kernel="python3", min_tasks=4)
     assert [len(t.runs) for t in more] == [2] * 8, "4 jobs: about two kernels each"
+    fractions = [sum(run.params["train_fraction"] for run in t.runs) for t in more]
+    assert fractions == sorted(fractions, reverse=True) and fractions[0] == 2.0, "the longest kernels first"
 
 
 def test_grid_status_tells_done_running_queued_incomplete_failed_and_missing(tmp_path, capsys):
