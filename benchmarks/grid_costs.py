@@ -20,6 +20,7 @@ UMAP, writing) — issue 13's "per-run overhead <= 25 % of a yeast run".
 
     python benchmarks/grid_costs.py OUT/cpu0/report-*/tables/costs.csv
     python benchmarks/grid_costs.py a/costs.csv b/costs.csv --project full --jobs 2
+    python benchmarks/grid_costs.py --runs GRID_FILE OUT     # the done runs of a grid (no report needed)
 """
 
 from __future__ import annotations
@@ -37,18 +38,21 @@ from mlcl_lab.report.runs import PHASES  # noqa: E402
 TRAINING = ("stage1", "probe")
 
 
-def read_costs(paths: list[Path]) -> pd.DataFrame:
-    """One row per run (dataset, train_fraction, loss, seconds per phase), from costs.csv files.
+def read_costs(paths: list[Path], extra: list[pd.DataFrame] | None = None) -> pd.DataFrame:
+    """One row per (dataset, train_fraction, loss) with the seconds per phase, from costs.csv
+    files (and ``extra`` tables of the same shape).
 
     costs.csv holds the mean over seeds per (dataset, fraction, loss) and ``n_seeds``; rows are
     weighted by their seed count where means are taken."""
-    frames = []
+    frames = list(extra or [])
     for path in paths:
         frame = pd.read_csv(path)
         missing = {"dataset", "train_fraction", "loss", "n_seeds"} - set(frame.columns)
         if missing:
             raise SystemExit(f"{path}: not a costs table (missing columns {sorted(missing)})")
         frames.append(frame)
+    if not frames:
+        raise SystemExit("no costs given (costs.csv files or --runs GRID OUT)")
     costs = pd.concat(frames, ignore_index=True)
     phases = [p for p in PHASES if f"{p}_mean" in costs.columns]
     costs[list(phases)] = costs[[f"{p}_mean" for p in phases]].fillna(0.0).to_numpy()
@@ -56,6 +60,21 @@ def read_costs(paths: list[Path]) -> pd.DataFrame:
     costs["total"] = costs[phases].sum(axis=1)
     costs["overhead"] = costs["total"] - costs["training"]
     return costs
+
+
+def costs_from_runs(grid_file: str, out: Path) -> pd.DataFrame:
+    """The costs table of the done runs of a grid under ``out`` (what the report's cost table
+    holds, for a grid that was stopped before its report)."""
+    from mlcl_lab.report.runs import GridRuns
+    from mlcl_lab.report.tables import summarise
+
+    grid = load_grid(resolve_grid(grid_file))
+    timings = GridRuns(grid, out / grid.name).timings()
+    if timings.empty:
+        raise SystemExit(f"no done run of grid {grid.name!r} under {out}")
+    phases = tuple(c for c in timings.columns if c not in ("dataset", "train_fraction", "loss", "seed"))
+    costs = summarise(timings, phases, by=("dataset", "train_fraction", "loss")).reset_index()
+    return costs[[c for c in costs.columns if not c.endswith("_std")]]
 
 
 def _weighted_mean(frame: pd.DataFrame, column: str) -> float:
@@ -116,11 +135,13 @@ def project(costs: pd.DataFrame, grid_name: str, jobs: int) -> dict[str, object]
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("costs", type=Path, nargs="+", help="costs.csv files of reports")
+    parser.add_argument("costs", type=Path, nargs="*", help="costs.csv files of reports")
+    parser.add_argument("--runs", nargs=2, action="append", default=[], metavar=("GRID", "OUT"),
+                        help="also the done runs of GRID under OUT (the --out of mlcl-lab report); repeatable")
     parser.add_argument("--project", help="a grid name or file to project the wall time of")
     parser.add_argument("--jobs", type=int, default=2, help="parallel jobs of the projection (default 2)")
     args = parser.parse_args(argv)
-    costs = read_costs(args.costs)
+    costs = read_costs(args.costs, [costs_from_runs(grid, Path(out)) for grid, out in args.runs])
     table = overhead_table(costs)
     pd.set_option("display.width", 160)
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))

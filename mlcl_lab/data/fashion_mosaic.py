@@ -95,7 +95,9 @@ def make_fashion_mosaic(n_samples: int = 6000, k: int | tuple[int, int] = (1, 4)
 
     Returns:
         image dataset, features (N, 1, 28 g, 28 g) float32 in [0, 1], labels (N, 10).
-        ``extra["items"]`` holds the (N, k_max) source item indices (-1 = empty cell).
+        ``extra["items"]`` holds the (N, k_max) source item indices (-1 = empty cell),
+        ``extra["source_split"]`` the Fashion-MNIST split they come from (the mosaics have no
+        split of their own: runs use the stratified split, :mod:`mlcl_lab.data.split_resolve`).
     """
     k_min, k_max = (k, k) if isinstance(k, (int, np.integer)) else tuple(k)
     if not 1 <= k_min <= k_max:
@@ -150,5 +152,5 @@ def make_fashion_mosaic(n_samples: int = 6000, k: int | tuple[int, int] = (1, 4)
         source=("Fashion-MNIST (Xiao et al. 2017) IDX files, Debian package "
                 "dataset-fashion-mnist; mosaics by mlcl_lab.data.make_fashion_mosaic"),
         license="MIT/Expat (Fashion-MNIST, Zalando SE)",
-        extra={"items": items, "grid": g, "split": split},
+        extra={"items": items, "grid": g, "source_split": split},  # not "split": that key is an own Split
     )

@@ -77,3 +77,17 @@ def test_installed_fashion_mnist():
     lab = ds.labels.sum(0)
     imb = load_dataset("fashion-mosaic", n_samples=500, imbalance=2.0, split="test").labels.sum(0)
     assert imb[0] / imb[-1] > lab.max() / lab.min()
+
+
+@needs((FASHION_DEFAULT_DIR / "t10k-images-idx3-ubyte.gz").is_file(),
+       "dataset-fashion-mnist not installed (apt-get install dataset-fashion-mnist)")
+def test_mosaics_have_no_split_of_their_own_and_resolve_to_the_stratified_split():
+    """``extra["split"]`` is reserved for a dataset's own Split (split_resolve); the
+    Fashion-MNIST source split is ``extra["source_split"]`` (a str there failed every run)."""
+    from mlcl_lab.data.split_resolve import resolve_split
+
+    ds = load_dataset("fashion-mosaic", n_samples=300, split="test", seed=0)
+    assert ds.extra["source_split"] == "test" and "split" not in ds.extra
+    record = resolve_split(ds, seed=0, val_fraction=0.1, test_fraction=0.2, cache_dir=False)
+    assert record.kind == "stratified"
+    assert len(record.split.train) + len(record.split.val) + len(record.split.test) == 300
