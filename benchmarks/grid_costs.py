@@ -14,7 +14,8 @@ UMAP, writing) — issue 13's "per-run overhead <= 25 % of a yeast run".
   one-off cost such as the first encoding of a text dataset into the embedding cache lands
   on the first kernel's runs only; the largest mean overhead is printed next to it); the
   training is linear in the training fraction f, fitted per dataset through the measured
-  fractions (least squares through the origin);
+  runs (least squares through the origin, each run's training divided by its loss's factor,
+  so a dataset measured on a few losses only is scaled to the grid's mix of losses);
 * ``factor(loss)`` is the loss's training time relative to the mean over the losses measured
   on the same (dataset, fraction), averaged over the datasets where every loss of GRID was
   measured; a loss never measured there has factor 1 (said in the output);
@@ -124,8 +125,11 @@ def project(costs: pd.DataFrame, grid_name: str, jobs: int) -> dict[str, object]
         by_fraction = [_weighted_mean(group, "overhead") for _, group in measured.groupby("train_fraction")]
         overhead, overhead_max = min(by_fraction), max(by_fraction)
         # training ≈ slope · f (through the origin), each measured run weighted by its seeds
+        # ... of the losses measured on this dataset: divided by their mean factor, so that
+        # slope · factor(loss) is the training of each loss of the grid
         f, t, w = measured["train_fraction"], measured["training"], measured["n_seeds"]
-        slope = float((w * f * t).sum() / (w * f * f).sum())
+        sampled = measured["loss"].map(lambda loss: factors.get(loss, 1.0))
+        slope = float((w * f * t).sum() / (w * f * f * sampled).sum())
         seconds = sum(overhead + slope * fraction * factors[loss]
                       for loss in grid.losses for fraction in grid.train_fractions) * len(grid.seeds)
         per_dataset[dataset] = {"runs": len(grid.losses) * len(grid.train_fractions) * len(grid.seeds),
