@@ -164,14 +164,3 @@ def _diagnose_labels(y: Tensor, name: str) -> None:
     binary = y.clamp(0, 1).round() if y.is_floating_point() else y.clamp(0, 1)
     if not torch.equal(y, binary):
         raise ValueError(f"{name} must be binary (0/1 multi-hot); found other values")
-
-
-def check_embeddings(x: Tensor, name: str, dim: int | None = None, *, normalised: bool = False,
-                     min_rows: int = 1, max_abs: float | None = None) -> None:
-    """Raise unless ``x`` passes :func:`embedding_flag` (one synchronisation)."""
-    read_flags([embedding_flag(x, name, dim, normalised=normalised, min_rows=min_rows, max_abs=max_abs)])
-
-
-def check_labels(y: Tensor, name: str, n_rows: int, n_labels: int | None = None) -> None:
-    """Raise unless ``y`` passes :func:`label_flag` (one synchronisation)."""
-    read_flags([label_flag(y, name, n_rows, n_labels)])
