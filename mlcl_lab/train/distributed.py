@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 import warnings
 from collections.abc import Iterator, Sequence
@@ -295,6 +296,24 @@ def _backend(device: torch.device) -> str:
     return "nccl" if device.type == "cuda" else "gloo"
 
 
+def leave_process(code: int = 0) -> None:
+    """End a rank's process now, without the interpreter's teardown (stdio flushed first).
+
+    Why: tearing down a gloo process group that a DDP ``Reducer`` still references can
+    deadlock at exit — seen under load (py-spy): the main thread, holding the GIL, frees the
+    Reducer, whose ``~ProcessGroupGloo`` waits for the gloo worker thread, which is freeing a
+    finished all-reduce whose thread-local state holds a Python object and waits for the
+    GIL. A rank whose outputs are written has nothing left to release; ``os._exit`` skips
+    that teardown (the launcher sees the exit code).
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
+
+
 def _worker(rank: int, devices: Sequence[str], store: str, out: str, loss_name: str, tensors: dict[str, Tensor],
             config: TrainConfig, generator_state: Tensor, rng_state: Tensor) -> None:
     device = torch.device(devices[rank])
@@ -313,8 +332,10 @@ def _worker(rank: int, devices: Sequence[str], store: str, out: str, loss_name: 
                        "history": history.to_dict("list"), "generator": generator.get_state()}
             with files.atomic_write(out) as tmp:
                 torch.save(payload, tmp)
-    finally:
+    except BaseException:
         dist.destroy_process_group()
+        raise
+    leave_process(0)  # outputs written: skip the teardown that can deadlock (leave_process)
 
 
 def train_contrastive_on(devices: Sequence[str], loss_name: str, data: StageData, config: TrainConfig,
@@ -393,8 +414,10 @@ def main(argv: Sequence[str] | None = None) -> None:
                 torch.save({k: v.cpu() for k, v in model.state_dict().items()}, tmp)
             with files.atomic_write(args.out / "history.csv") as tmp:
                 history.to_csv(tmp, index=False)
-    finally:
+    except BaseException:
         dist.destroy_process_group()
+        raise
+    leave_process(0)
 
 
 if __name__ == "__main__":

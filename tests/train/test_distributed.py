@@ -24,7 +24,7 @@ from torch.nn.parallel import DistributedDataParallel
 from mlcl_lab.losses import available_losses, get_loss, loss_kind
 from mlcl_lab.train.config import TrainConfig
 from mlcl_lab.train.contrastive import train_contrastive
-from mlcl_lab.train.distributed import distributed_contrastive_loss, train_contrastive_on
+from mlcl_lab.train.distributed import distributed_contrastive_loss, leave_process, train_contrastive_on
 from mlcl_lab.train.loop import StageData
 from mlcl_lab.train.sources import TensorSource
 
@@ -101,14 +101,17 @@ def _loss_worker(rank: int, store: str, out: str) -> None:
             results.append({"value": value.detach(),
                             **{k.removeprefix("module."): p.grad.clone() for k, p in module.named_parameters()}})
         torch.save(results, f"{out}.{rank}")
-    finally:
+    except BaseException:
         dist.destroy_process_group()
+        raise
+    leave_process(0)  # the process group's teardown can deadlock at exit (leave_process)
 
 
 @pytest.fixture(scope="module")
 def two_process_results(tmp_path_factory) -> list[list[dict[str, torch.Tensor]]]:
-    # Two fresh interpreters (not mp.spawn from the test process: within the whole suite a
-    # spawned rank once waited forever for a peer that had gone); bounded by a timeout.
+    # Two fresh interpreters, bounded by a timeout. Each rank leaves with leave_process once
+    # its results are written: the gloo teardown at exit deadlocked under load (py-spy: the
+    # main thread freeing DDP's Reducer waited for gloo's worker thread, which waited for the GIL).
     folder = tmp_path_factory.mktemp("ddp-loss")
     code = ("import sys; from tests.train.test_distributed import _loss_worker; "
             "_loss_worker(int(sys.argv[1]), sys.argv[2], sys.argv[3])")
