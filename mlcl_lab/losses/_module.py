@@ -111,7 +111,8 @@ class ContrastiveLoss(LossBase):
             raise ValueError(f"loss {self.name!r} does not use prototypes; pass prototypes=None")
         if not self.hp["validate"]:
             return
-        flags = [embedding_flag(z, "z", normalised=True, values="z" not in deferred), label_flag(y, "y", z.shape[0], values="y" not in deferred)]
+        flags = [embedding_flag(z, "z", normalised=True, values="z" not in deferred),
+                 label_flag(y, "y", z.shape[0], values="y" not in deferred)]
         if prototypes is not None:
             flags.append(embedding_flag(prototypes, "prototypes", z.shape[1], normalised=True,
                                         values="prototypes" not in deferred))
