@@ -1,7 +1,6 @@
 """scripts/compare_runs.py and benchmarks/grid_costs.py on small hand-made grid folders."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -10,14 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.scripts import load_script
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _module(path: Path):
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def _grid_folder(root: Path, runs: dict[str, dict], table: pd.DataFrame) -> Path:
@@ -57,7 +51,7 @@ def test_compare_runs_reports_differences_per_loss_and_counts_new_metadata(tmp_p
 
 
 def test_grid_costs_overhead_share_and_projection(tmp_path):
-    gc = _module(ROOT / "benchmarks" / "grid_costs.py")
+    gc = load_script("benchmarks/grid_costs.py")
     rows = []
     for fraction, stage1 in ((0.5, 2.0), (1.0, 4.0)):
         for loss, factor in (("bce", 1.0), ("base", 3.0)):

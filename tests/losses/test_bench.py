@@ -3,24 +3,18 @@ and gradients), a tiny run prints the ratio table, skips oversized authors' conf
 writes its JSON. No timing is asserted."""
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 import torch
 
 from mlcl_lab.losses import get_loss
-
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_losses.py"
+from tests.scripts import load_script
 
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_losses", BENCH)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script("benchmarks/bench_losses.py")
 
 
 def test_authors_formulations_and_pml_match_our_losses(bench):
