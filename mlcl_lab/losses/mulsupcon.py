@@ -132,7 +132,7 @@ class MulSupConLoss(ContrastiveLoss):
         w = self.weights(y, cy)
         r = w.sum(1)                                              # Σ_j W_ij
         valid = (r > 0).to(z.dtype)
-        loss = weighted_softmax_xent(z, cz, r, w, scale=1.0 / self.temperature,
+        loss = weighted_softmax_xent(z, None if cz is z else cz, r, w, scale=1.0 / self.temperature,
                                      exclude_self=self.variant == "port", normalize=True)
         return loss * valid, valid
 
@@ -154,7 +154,8 @@ class MulSupConLoss(ContrastiveLoss):
         else:
             r, linear = dense_label_sums(zn, y, czn, cy, port, row_scale)
         valid = (r > 0).to(zn.dtype)
-        lse = weighted_softmax_xent(zn, czn, r * valid, scale=1.0 / self.temperature, exclude_self=port)
+        lse = weighted_softmax_xent(zn, None if in_batch else czn, r * valid, scale=1.0 / self.temperature,
+                                    exclude_self=port)
         return (lse - linear / self.temperature) * valid, valid
 
 

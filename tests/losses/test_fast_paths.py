@@ -164,6 +164,37 @@ def test_fused_primitive_gradcheck_and_value(exclude_self, with_w, normalize):
     assert torch.autograd.gradcheck(lambda x, y: weighted_softmax_xent(x, y, r, w, k, **kw), (a, c))
 
 
+@pytest.mark.parametrize("symmetric_add", [True, False])
+@pytest.mark.parametrize("exclude_self", [False, True])
+@pytest.mark.parametrize("with_w", [False, True])
+@pytest.mark.parametrize("normalize", [False, True])
+def test_fused_primitive_with_the_anchors_as_candidates(exclude_self, with_w, normalize, symmetric_add,
+                                                         monkeypatch):
+    """c=None (in-batch contrast, u = s · â âᵀ): the value and gradient of the formula with the
+    anchors in both roles, through the CPU's one-product backward and the two-product one."""
+    import mlcl_lab.losses.fused as fused
+
+    monkeypatch.setattr(fused, "SYMMETRIC_ADD_MAX", 10**9 if symmetric_add else 0)
+    g = torch.Generator().manual_seed(15)
+    a = torch.randn(7, 3, generator=g, dtype=torch.float64, requires_grad=True)
+    r = torch.rand(7, generator=g, dtype=torch.float64)
+    w = torch.rand(7, 7, generator=g, dtype=torch.float64) if with_w else None
+    k = torch.rand(7, generator=g, dtype=torch.float64) if with_w else None
+    if w is not None and exclude_self:
+        w.diagonal().zero_()
+    an = F.normalize(a, dim=-1) if normalize else a
+    u = an @ an.T / 0.3
+    lse_in = u.masked_fill(torch.eye(7, dtype=torch.bool), float("-inf")) if exclude_self else u
+    expected = r * torch.logsumexp(lse_in, 1) - ((w * u).sum(1) * k if w is not None else 0)
+    kw = {"scale": 1 / 0.3, "exclude_self": exclude_self, "normalize": normalize}
+    got = weighted_softmax_xent(a, None, r, w, k, **kw)
+    torch.testing.assert_close(got, expected, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(torch.autograd.grad(got.sum(), a)[0], torch.autograd.grad(expected.sum(), a)[0],
+                               rtol=1e-10, atol=1e-12)
+    torch.testing.assert_close(got, weighted_softmax_xent(a, a, r, w, k, **kw), rtol=1e-12, atol=1e-12)
+    assert torch.autograd.gradcheck(lambda x: weighted_softmax_xent(x, None, r, w, k, **kw), (a,))
+
+
 def test_fused_normalisation_of_a_zero_vector_matches_f_normalize():
     a = torch.zeros(3, 4, dtype=torch.float64)
     a[1] = torch.tensor([1.0, -2.0, 0.5, 3.0], dtype=torch.float64)
@@ -189,6 +220,8 @@ def test_fused_primitive_shape_errors():
         weighted_softmax_xent(a, c, torch.zeros(3), None, torch.zeros(3))
     with pytest.raises(ValueError, match="at least one candidate"):
         weighted_softmax_xent(a, torch.zeros(0, 2), torch.zeros(3))
+    with pytest.raises(ValueError, match=r"w must have shape \(3, 3\)"):
+        weighted_softmax_xent(a, None, torch.zeros(3), torch.zeros(3, 4))
 
 
 @pytest.mark.parametrize("port", [False, True])
