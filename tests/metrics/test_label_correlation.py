@@ -135,3 +135,23 @@ def test_result_is_a_typed_dataclass_with_a_flat_dict_view():
     assert d["pmi"] is out.pmi or np.array_equal(d["pmi"], out.pmi)
     with pytest.raises(AttributeError):
         out.n_pairs = 3  # frozen
+
+
+@pytest.mark.parametrize("block_entries", [1, 7 * 3, 2**20])
+def test_pair_cosines_in_blocks_equal_the_dot_products(monkeypatch, block_entries):
+    """Blocks of pairs (one pair, a block boundary inside the list, everything in one block)
+    give exactly the row dot products of the gathered pairs, written from the formula."""
+    import importlib
+
+    lc = importlib.import_module("mlcl_lab.metrics.label_correlation")
+
+    monkeypatch.setattr(lc, "PAIR_BLOCK_ENTRIES", block_entries)
+    gen = torch.Generator().manual_seed(3)
+    x = torch.nn.functional.normalize(torch.randn(11, 7, generator=gen, dtype=torch.float64), dim=1)
+    i, j = sample_pairs(11, 40, seed=1)
+    expected = torch.tensor([sum(float(x[a, d]) * float(x[b, d]) for d in range(7)) for a, b in zip(i, j)],
+                            dtype=torch.float64)
+    got = lc.pair_cosines(x, i, j)
+    assert got.shape == (i.numel(),)
+    torch.testing.assert_close(got, expected, rtol=0, atol=1e-15)
+    assert torch.equal(got, (x[i] * x[j]).sum(1))            # the same numbers as one big gather
