@@ -32,10 +32,10 @@ EpochHook = Callable[[int, ContrastiveModel], Mapping[str, float] | None]
 VAL_LOSS_MAX_SAMPLES = 8192
 
 
-def contrastive_loss(loss_name: str, config: TrainConfig, device: torch.device | None = None) -> nn.Module:
+def contrastive_loss(loss_name: str, config: TrainConfig) -> nn.Module:
     """The contrastive loss module of ``loss_name`` with the run's temperature and options
-    (and :func:`~mlcl_lab.train.loop.step_loss_options` for ``device``)."""
-    options = {"temperature": config.temperature, **step_loss_options(device), **config.loss_options.get(loss_name, {})}
+    (after :func:`~mlcl_lab.train.loop.step_loss_options`)."""
+    options = {"temperature": config.temperature, **step_loss_options(), **config.loss_options.get(loss_name, {})}
     loss = get_loss(loss_name, **options)
     if getattr(loss, "kind", None) != "contrastive":
         raise ValueError(f"loss {loss_name!r} is not a contrastive loss; use train_supervised for it")
@@ -97,7 +97,7 @@ def train_contrastive(
     ``config.queue_size > 0`` adds paper 2's memory: see :mod:`mlcl_lab.train.memory_queue`
     for exactly which candidates the loss then sees.
     """
-    loss = contrastive_loss(loss_name, config, getattr(data.train, "device", None))
+    loss = contrastive_loss(loss_name, config)
     if data.train.n < 2:
         raise ValueError(f"contrastive training needs at least 2 training samples, got {data.train.n}")
     model = build_model("contrastive", config, data.train, with_prototypes=bool(loss.uses_prototypes))

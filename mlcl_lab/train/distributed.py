@@ -253,7 +253,7 @@ def train_contrastive_ddp(loss_name: str, data: StageData, config: TrainConfig,
     """
     rank, size = world()
     _check_global_batch(config.batch_size, size, data.train.n)
-    loss = contrastive_loss(loss_name, config, getattr(data.train, "device", None))
+    loss = contrastive_loss(loss_name, config)
     model = build_model("contrastive", config, data.train, with_prototypes=bool(loss.uses_prototypes))
     sync_batchnorm(model)
     ddp = DistributedDataParallel(_Forward(model), broadcast_buffers=False) if size > 1 else _Forward(model)

@@ -28,21 +28,25 @@ from .sources import Batch, BatchSource
 
 __all__ = ["CHECK_EVERY", "Stage", "StageData", "fit", "make_stage", "step_loss_options", "train_epoch"]
 
-#: Steps between two reads of the running loss sum (the non-finite check): one host-device
-#: synchronisation per CHECK_EVERY steps instead of one per step.
+#: Steps between two reads of the running loss sum (the non-finite check) on CUDA: one
+#: host-device synchronisation per CHECK_EVERY steps instead of one per step. On the CPU a
+#: read costs nothing and happens after every step.
 CHECK_EVERY = 50
 
 
-def step_loss_options(device: torch.device | None) -> dict[str, bool]:
-    """Loss options of a training step on ``device``: on CUDA ``validate=False``.
+def step_loss_options() -> dict[str, bool]:
+    """Loss options of a training step, on every device: ``validate=False``.
 
-    A loss's input checks (finite embeddings, 0/1 labels) each read a device value back,
-    i.e. wait for the GPU at every step; there the loop's own non-finite check covers
-    the embeddings (a NaN embedding gives a NaN loss) and the labels were checked when
-    the data was loaded. On the CPU the checks cost nothing noticeable and stay on.
-    A ``validate`` in ``TrainConfig.loss_options`` wins.
+    A loss's per-call input checks (finite embeddings, 0/1 labels) would repeat, at every
+    step, checks training already has: the labels were checked once when the dataset was
+    built (:func:`~mlcl_lab.data.dataset.validate_dataset`: uint8, 0/1) and every batch is
+    rows of them; a NaN or infinite embedding or logit gives a non-finite loss, which the
+    loop's own check stops (:func:`train_epoch`: every step on the CPU, every
+    :data:`CHECK_EVERY` steps on CUDA, where each check waits for the GPU). Called directly,
+    the losses keep their checks (``validate=True``); a ``validate`` in
+    ``TrainConfig.loss_options`` wins here too.
     """
-    return {"validate": False} if device is not None and torch.device(device).type == "cuda" else {}
+    return {"validate": False}
 
 
 @dataclass
@@ -106,13 +110,15 @@ def train_epoch(stage: Stage, data: StageData, batch_loss: Callable[[Batch], tor
 
     ``batch_loss(batch)`` gives the scalar loss of a batch. Stops early when the stage's
     step budget is spent. A non-finite loss stops training with a ``FloatingPointError``
-    naming the loss and the epoch (read every :data:`CHECK_EVERY` steps and at the end).
+    naming the loss and the epoch (read after every step on the CPU, every :data:`CHECK_EVERY`
+    steps on CUDA, and at the end).
     """
     model, config = stage.model, stage.config
     device = next(model.parameters()).device
     model.train()
     total = torch.zeros((), dtype=torch.float64, device=device)
     count = 0
+    check_every = 1 if device.type == "cpu" else CHECK_EVERY
     for batch in data.train.batches(config.batch_size, shuffle=True, drop_last=True, generator=data.generator):
         if stage.steps_done >= stage.total_steps:
             break
@@ -128,7 +134,7 @@ def train_epoch(stage: Stage, data: StageData, batch_loss: Callable[[Batch], tor
             after_step(batch)
         total += value.detach().double()
         count += 1
-        if count % CHECK_EVERY == 0:
+        if count % check_every == 0:
             _check_finite(total, stage.label, epoch)
     if count == 0:
         raise ValueError(f"epoch {epoch} of {stage.label!r} took no step (step budget already spent)")

@@ -23,10 +23,10 @@ from .sources import BatchSource
 __all__ = ["supervised_loss", "train_supervised"]
 
 
-def supervised_loss(loss_name: str, config: TrainConfig, device: torch.device | None = None) -> nn.Module:
-    """The supervised loss module of ``loss_name`` with the run's options (and
-    :func:`~mlcl_lab.train.loop.step_loss_options` for ``device``)."""
-    loss = get_loss(loss_name, **{**step_loss_options(device), **config.loss_options.get(loss_name, {})})
+def supervised_loss(loss_name: str, config: TrainConfig) -> nn.Module:
+    """The supervised loss module of ``loss_name`` with the run's options (after
+    :func:`~mlcl_lab.train.loop.step_loss_options`)."""
+    loss = get_loss(loss_name, **{**step_loss_options(), **config.loss_options.get(loss_name, {})})
     if getattr(loss, "kind", None) != "supervised":
         raise ValueError(f"loss {loss_name!r} is not a supervised loss; use train_contrastive for it")
     return loss
@@ -54,7 +54,7 @@ def train_supervised(
     ``init_encoder`` (e.g. a contrastively pre-trained encoder) initialises the encoder:
     the fine-tuning variant of paper 2 (contrastive pre-training, then BCE fine-tuning).
     """
-    loss = supervised_loss(loss_name, config, getattr(data.train, "device", None))
+    loss = supervised_loss(loss_name, config)
     model = build_model("supervised", config, data.train)
     if init_encoder is not None:
         model.encoder.load_state_dict(init_encoder.state_dict())

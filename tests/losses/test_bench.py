@@ -67,6 +67,8 @@ def test_tiny_run_prints_ratios_skips_and_writes_json(bench, capsys, tmp_path):
     assert len(rows) == 10
     assert "authors_skipped" in rows[("base", 30)]                 # 12·12·30·4 B > 1e-5 GB
     assert "speedup_vs_authors" in rows[("proto", 4)] and "speedup_vs_pml" in rows[("supcon_all", 4)]
+    assert "checked_speedup_vs_authors" in rows[("bce", 4)] and rows[("bce", 4)]["ours_checked_ms"] > 0
+    assert "slower with the per-call input checks" in out
     assert "authors_ms" not in rows[("supcon_all", 4)]
     assert rows[("proto", 4)]["ours_mib"] is None                 # CPU memory only with --cpu-memory
     saved = json.loads(out_json.read_text())

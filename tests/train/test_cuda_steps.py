@@ -36,11 +36,11 @@ def test_a_step_does_not_synchronise(loss_name, kind, queue):
     cfg = TrainConfig(epochs=1, batch_size=64, hidden_dim=32, projection_dim=16, queue_size=queue, device="cuda")
     data = _data(device)
     if kind == "supervised":
-        loss = supervised_loss(loss_name, cfg, device)
+        loss = supervised_loss(loss_name, cfg)
         model = build_model("supervised", cfg, data.train)
         step_loss, after = (lambda b: loss(model(b.x).float(), b.y)), None
     else:
-        loss = contrastive_loss(loss_name, cfg, device)
+        loss = contrastive_loss(loss_name, cfg)
         model = build_model("contrastive", cfg, data.train, with_prototypes=bool(loss.uses_prototypes))
     stage = make_stage(model, cfg, data.train.n, loss_name)
     if kind == "contrastive":

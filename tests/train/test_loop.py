@@ -159,18 +159,42 @@ def test_every_phase_is_timed_and_the_preparation_is_shared_between_runs():
     assert len(set(shares)) == 1 and shares[0] > 0  # an even share of one preparation
 
 
-def test_losses_skip_their_synchronising_input_checks_on_cuda_only():
+def test_training_calls_the_losses_without_their_per_call_input_checks():
+    """Every device: the labels were checked when the dataset was built and the loop checks
+    the loss; a ``validate`` in loss_options wins; a direct call keeps the checks."""
+    from mlcl_lab.losses import get_loss
     from mlcl_lab.train.contrastive import contrastive_loss
     from mlcl_lab.train.loop import step_loss_options
     from mlcl_lab.train.supervised import supervised_loss
 
-    assert step_loss_options(torch.device("cuda")) == {"validate": False}
-    assert step_loss_options(torch.device("cpu")) == {} and step_loss_options(None) == {}
-    assert contrastive_loss("base", CFG, torch.device("cuda")).hp["validate"] is False
-    assert contrastive_loss("base", CFG, torch.device("cpu")).hp["validate"] is True
-    assert supervised_loss("bce", CFG, torch.device("cuda")).hp["validate"] is False
+    assert step_loss_options() == {"validate": False}
+    assert contrastive_loss("base", CFG).hp["validate"] is False
+    assert supervised_loss("bce", CFG).hp["validate"] is False
     explicit = TrainConfig(**{**CFG.to_dict(), "loss_options": {"base": {"validate": True}}, "probe": CFG.probe})
-    assert contrastive_loss("base", explicit, torch.device("cuda")).hp["validate"] is True
+    assert contrastive_loss("base", explicit).hp["validate"] is True
+    assert get_loss("bce").hp["validate"] is True and get_loss("base").hp["validate"] is True
+
+
+def test_a_nan_input_stops_cpu_training_at_the_step_it_appears():
+    """A NaN feature gives a NaN loss, which the CPU loop reads after every step: training
+    stops there (no step later), before any further optimiser step."""
+    from mlcl_lab.train.supervised import supervised_loss
+
+    model = build_model("supervised", CFG, _source())
+    stage = make_stage(model, CFG, 100, "bce")
+    loss = supervised_loss("bce", CFG)
+    calls = []
+
+    def batch_loss(batch):
+        calls.append(1)
+        x = batch.x.clone()
+        if len(calls) == 2:
+            x[0, 0] = math.nan
+        return loss(model(x), batch.y)
+
+    with pytest.raises(FloatingPointError, match=r"loss 'bce' became nan at epoch 1"):
+        train_epoch(stage, _data(), batch_loss, epoch=1)
+    assert len(calls) == 2 and stage.steps_done == 2
 
 
 def test_the_epoch_hook_sees_the_model_of_that_epoch():
