@@ -13,7 +13,8 @@ from contextlib import AbstractContextManager, contextmanager
 import numpy as np
 import torch
 
-__all__ = ["LAUNCHED_AT_ENV", "VALID_DEVICES", "PhaseTimer", "add_elapsed", "environment_info", "resolve_device", "set_threads"]
+__all__ = ["KEEP_HEAP_ENV", "LAUNCHED_AT_ENV", "VALID_DEVICES", "PhaseTimer", "add_elapsed", "environment_info",
+           "keep_heap_memory", "resolve_device", "set_threads"]
 
 VALID_DEVICES = ("auto", "cpu", "cuda", "cuda:<index>")
 
@@ -58,6 +59,39 @@ def set_threads(threads: int) -> None:
     threadpool_limits(limits=threads)
 
 
+#: Set to 0 to leave the C heap's default policy alone (:func:`keep_heap_memory`).
+KEEP_HEAP_ENV = "MLCL_LAB_KEEP_HEAP"
+_M_TRIM_THRESHOLD, _M_MMAP_MAX = -1, -4        # glibc's mallopt parameters (malloc.h)
+_heap_policy = "default"
+
+
+def keep_heap_memory() -> str:
+    """Let the process keep freed memory for its next allocations (glibc; a no-op elsewhere).
+
+    glibc serves every allocation above 32 MB (and smaller ones, by its dynamic threshold)
+    with a fresh ``mmap`` and returns it on free, so each training step page-faults its
+    large activations in again: a fashion-mosaic CNN stage (128 × 32 × 56 × 56 floats = 51 MB
+    per activation) spent most of its time there (``benchmarks/bench_image_encoders.py``
+    measures the two policies side by side). This turns ``mmap`` off for allocations and
+    never trims the heap, so the freed memory is reused: the process's resident memory
+    stays at its peak, which it reaches anyway. Numbers do not change. Called by the study
+    notebook before any computation; ``MLCL_LAB_KEEP_HEAP=0`` turns it off. Returns the
+    policy in force ("kept" or "default"), also recorded by :func:`environment_info`.
+    """
+    import ctypes
+    import os
+
+    global _heap_policy
+    if os.environ.get(KEEP_HEAP_ENV, "1") == "0" or platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return _heap_policy
+    mallopt = ctypes.CDLL(None).mallopt
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    # mallopt takes a C int: the largest trim threshold is 2 GiB of free memory at the heap's top
+    if mallopt(_M_MMAP_MAX, 0) == 1 and mallopt(_M_TRIM_THRESHOLD, 2**31 - 1) == 1:
+        _heap_policy = "kept"
+    return _heap_policy
+
+
 def environment_info(device: torch.device) -> dict[str, str]:
     """What the numbers of a run depend on besides its parameters, recorded with every run:
     software versions, platform, device, CPU threads (torch intra-/inter-op, the
@@ -89,6 +123,7 @@ def environment_info(device: torch.device) -> dict[str, str]:
         "cudnn_benchmark": str(torch.backends.cudnn.benchmark),
         "default_dtype": str(torch.get_default_dtype()),
         "float32_matmul_precision": torch.get_float32_matmul_precision(),
+        "heap_policy": _heap_policy,
     }
     if device.type == "cuda":
         info["gpu"] = torch.cuda.get_device_name(device)

@@ -19,6 +19,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from .encoders import channels_last_convolutions
+
 __all__ = ["RESNET_DEPTHS", "BasicBlock", "Bottleneck", "ResNetEncoder"]
 
 
@@ -109,6 +111,7 @@ class ResNetEncoder(nn.Module):
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+        channels_last_convolutions(self)               # after the initialisation: same initial values
         if weights_path is not None:
             self.load_torchvision_weights(weights_path)
 

@@ -72,3 +72,35 @@ def test_encoder_for_config_builds_what_the_trainer_built(encoder, shape):
     assert type(ours) is type(trainer) and ours.out_dim == trainer.out_dim
     theirs = trainer.state_dict()
     assert all(torch.equal(v, theirs[k]) for k, v in ours.state_dict().items()) and ours.state_dict().keys() == theirs.keys()
+
+
+@pytest.mark.parametrize("name, shape", [("cnn", (1, 12, 12)), ("cnn", (3, 10, 10)), ("resnet18", (3, 16, 16))])
+def test_image_encoders_keep_channels_last_weights_with_unchanged_values(name, shape, monkeypatch, tmp_path):
+    """Convolution weights channels-last; the initial values are those of the contiguous
+    layout (drawn before the conversion); outputs, gradients and a checkpoint round trip
+    equal those of the same model with contiguous weights."""
+    import mlcl_lab.models.encoders as encoders
+    import mlcl_lab.models.resnet as resnet
+
+    torch.manual_seed(0)
+    model = build_encoder(name, shape).double()
+    convs = [m.weight for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert convs and all(w.is_contiguous(memory_format=torch.channels_last) for w in convs)
+    assert any(not w.is_contiguous() for w in convs)              # really NHWC, not a size-1 ambiguity
+    for module in (encoders, resnet):
+        monkeypatch.setattr(module, "channels_last_convolutions", lambda m: m)
+    torch.manual_seed(0)
+    plain = build_encoder(name, shape).double()
+    assert all(w.is_contiguous() for w in (m.weight for m in plain.modules() if isinstance(m, torch.nn.Conv2d)))
+    for a, b in zip(model.state_dict().values(), plain.state_dict().values(), strict=True):
+        assert torch.equal(a, b)                                   # same initial values
+    model.eval(), plain.eval()
+    x = torch.randn(2, *shape, dtype=torch.float64, requires_grad=True)
+    out, ref = model(x), plain(x)
+    torch.testing.assert_close(out, ref, rtol=1e-10, atol=1e-12)
+    (g_model,) = torch.autograd.grad(out.square().sum(), x)
+    (g_plain,) = torch.autograd.grad(ref.square().sum(), x)
+    torch.testing.assert_close(g_model, g_plain, rtol=1e-10, atol=1e-12)
+    torch.save(model.state_dict(), tmp_path / "w.pt")
+    plain.load_state_dict(torch.load(tmp_path / "w.pt", weights_only=True))
+    torch.testing.assert_close(plain(x), out, rtol=1e-10, atol=1e-12)

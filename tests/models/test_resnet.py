@@ -116,9 +116,10 @@ def test_checkpoint_round_trip_matches_functional_reference(tmp_path, depth):
     enc = build_encoder(f"resnet{depth}", (3, 32, 32), weights_path=tmp_path / f"resnet{depth}.pth").eval()
     for k, v in enc.state_dict().items():
         torch.testing.assert_close(v, state[k])
-    x = torch.randn(2, 3, 32, 32, generator=torch.Generator().manual_seed(1))
-    with torch.no_grad():
-        torch.testing.assert_close(enc(x), _reference_forward(state, x, depth), rtol=1e-4, atol=1e-4)
+    x = torch.randn(2, 3, 32, 32, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    state64 = {k: v.double() if v.is_floating_point() else v for k, v in state.items()}
+    with torch.no_grad():   # float64: a deep random net amplifies float32 rounding (conv algorithms differ)
+        torch.testing.assert_close(enc.double()(x), _reference_forward(state64, x, depth), rtol=1e-9, atol=1e-9)
 
 
 def test_local_weights_load_with_grey_scale_first_conv(tmp_path):
