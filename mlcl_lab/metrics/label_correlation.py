@@ -89,8 +89,10 @@ def pair_correlation(x: torch.Tensor, labels: torch.Tensor, n_pairs: int, seed: 
     return spearman(jac, pair_cosines(x, i, j)), int(i.numel())
 
 
-#: Pairs per block of :func:`pair_cosines` times D: ~8 MiB of float64 gathered rows per operand.
-PAIR_BLOCK_ENTRIES = 2**20
+#: Pairs per block of :func:`pair_cosines` times D: 2 MiB of float64 gathered rows per operand,
+#: so a block stays in the CPU caches (measured on yeast's 917 × 256 test features, 200k pairs:
+#: 0.043 s at 2 MiB, 0.104 s at 8 MiB, 0.68 s in one gather).
+PAIR_BLOCK_ENTRIES = 2**18
 
 
 def pair_cosines(x: torch.Tensor, i: torch.Tensor, j: torch.Tensor) -> torch.Tensor:
