@@ -108,9 +108,11 @@ def run_contrastive(run: RunContext, spec: LossSpec) -> Scored:
 def _scored_supervised(run: RunContext, model: torch.nn.Module, history: pd.DataFrame) -> Scored:
     """Validation/test scores and test features of an end-to-end model (phase ``evaluation``)."""
     with run.timings.phase("evaluation"):
-        scores = torch.sigmoid(encode(model, run.data.part("test")))
-        val_scores = torch.sigmoid(encode(model, run.data.part("val")))
+        # one encoder pass over the test set: the classifier reads the same (1024-row) batches
+        # of features it would see inside model(x), so the scores are the same numbers
         features = encode(model.encoder, run.data.part("test"))
+        scores = torch.sigmoid(encode(model.classifier, features))
+        val_scores = torch.sigmoid(encode(model, run.data.part("val")))
     best = int(history.loc[history["best"], "epoch"].iloc[0])
     return Scored(val_scores, scores, features, model, history, {"best_epoch": best})
 
