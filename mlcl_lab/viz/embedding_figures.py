@@ -77,31 +77,46 @@ def plot_umap_panels(panels: EmbeddingPanels, path: str | Path | None = None, *,
     return fig, info
 
 
+def _heatmap(ax: plt.Axes, matrix: np.ndarray, names: list[str], cmap: str, vmin: float, vmax: float,
+             label: str) -> None:
+    """``matrix`` (n, n) as an image with a colour bar and the label names on both axes; NaN
+    cells blank. Plain matplotlib: seaborn's heatmap redraws the whole figure once per panel
+    (to test whether its tick labels overlap), which made a 16-panel figure cost ~25 s."""
+    import seaborn as sns  # noqa: F401  (registers the "vlag" and "mako" colour maps)
+
+    colours = plt.get_cmap(cmap).with_extremes(bad=(0.0, 0.0, 0.0, 0.0))
+    image = ax.imshow(np.ma.masked_invalid(matrix), cmap=colours, vmin=vmin, vmax=vmax, interpolation="nearest",
+                      aspect="auto")
+    ticks = np.arange(len(names))
+    ax.set_xticks(ticks, names, rotation=90)
+    ax.set_yticks(ticks, names)
+    ax.figure.colorbar(image, ax=ax, label=label)
+
+
 def plot_centroid_heatmaps(panels: EmbeddingPanels, path: str | Path | None = None, *, max_labels: int = 30) -> plt.Figure:
     """Label co-occurrence (PMI) next to each loss's label-centroid cosine similarity.
 
     With many labels only the ``max_labels`` most frequent are drawn. Each panel's title
     gives the run's recorded Spearman correlation between the two matrices.
     """
-    import seaborn as sns
-
     if panels.pmi is None or set(panels.centroid_cosine) != set(panels.features):
         raise ValueError("plot_centroid_heatmaps needs the PMI and every loss's centroid cosine")
     order = np.argsort(-panels.labels.sum(0), kind="stable")[:max_labels]
     names = [panels.label_names[i] for i in order]
     fig, axes = _grid(len(panels.features) + 1, 4.6, 4.2)
     pmi = np.asarray(panels.pmi, dtype=float)[np.ix_(order, order)]
-    sns.heatmap(np.where(np.isfinite(pmi), pmi, np.nan), ax=axes.flat[0], cmap="vlag", center=0,
-                xticklabels=names, yticklabels=names, cbar_kws={"label": "PMI (blank: never together)"})
+    pmi = np.where(np.isfinite(pmi), pmi, np.nan)
+    finite = pmi[np.isfinite(pmi)]
+    bound = float(np.abs(finite).max()) if finite.size and np.abs(finite).max() > 0 else 1.0
+    _heatmap(axes.flat[0], pmi, names, "vlag", -bound, bound, "PMI (blank: never together)")   # centred at 0
     axes.flat[0].set_title("label co-occurrence (PMI)")
     for ax, loss in zip(list(axes.flat)[1:], panels.features, strict=False):
-        sim = np.asarray(panels.centroid_cosine[loss])[np.ix_(order, order)]
+        sim = np.asarray(panels.centroid_cosine[loss], dtype=float)[np.ix_(order, order)]
         off = sim[~np.eye(len(order), dtype=bool)]
         # colour range from the off-diagonal values: ReLU features make every cosine positive,
         # and a fixed [-1, 1] scale would hide the structure
         low, high = (float(off.min()), float(off.max())) if off.size else (0.0, 1.0)
-        sns.heatmap(sim, ax=ax, cmap="mako", vmin=low, vmax=max(high, low + 1e-6), xticklabels=names,
-                    yticklabels=names, cbar_kws={"label": "cosine similarity (off-diagonal range)"})
+        _heatmap(ax, sim, names, "mako", low, max(high, low + 1e-6), "cosine similarity (off-diagonal range)")
         rho = panels.centroid_pmi_spearman.get(loss)
         ax.set_title(f"{loss}: centroid cosine" + ("" if rho is None else f" (Spearman vs PMI {rho:.2f})"))
     for ax in list(axes.flat)[: len(panels.features) + 1]:

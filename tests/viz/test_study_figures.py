@@ -61,7 +61,16 @@ def test_centroid_heatmaps_draw_the_stored_matrices(tmp_path):
                              centroid_cosine={k: c["centroid_cosine"] for k, c in corr.items()}, pmi=corr["bce"]["pmi"],
                              centroid_pmi_spearman={k: c["centroid_pmi_spearman"] for k, c in corr.items()}, title="d")
     fig = plot_centroid_heatmaps(panels, tmp_path / "centroids")
-    assert "Spearman vs PMI" in fig.axes[2].get_title() or "Spearman vs PMI" in fig.axes[1].get_title()
+    assert "Spearman vs PMI" in fig.axes[1].get_title() and "label co-occurrence" in fig.axes[0].get_title()
+    order = np.argsort(-labels.sum(0), kind="stable")                    # most frequent labels first
+    pmi = np.asarray(corr["bce"]["pmi"], dtype=float)[np.ix_(order, order)]
+    drawn = fig.axes[0].images[0].get_array()
+    assert np.array_equal(drawn.mask, ~np.isfinite(pmi))                  # never-together pairs blank
+    assert np.allclose(drawn.filled(0.0), np.where(np.isfinite(pmi), pmi, 0.0))
+    for ax, loss in zip(fig.axes[1:3], ("bce", "reg")):
+        assert ax.get_title().startswith(loss)
+        assert np.allclose(ax.images[0].get_array(), np.asarray(corr[loss]["centroid_cosine"])[np.ix_(order, order)])
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == [list("abcd")[i] for i in order]
     assert (tmp_path / "centroids.png").is_file()
     plt.close(fig)
     with pytest.raises(ValueError, match="needs the PMI"):
