@@ -293,10 +293,12 @@ def measure(fns: dict[str, Fn], z, y, p, device: torch.device, repeats: int, bud
             mem: PeakMemory) -> dict[str, tuple[float, int | None, int]]:
     """name -> (best seconds, peak bytes of its first call, calls timed) for competing functions.
 
-    The calls are interleaved round-robin (ours, then the reference, then ours again, ...) so
-    that a shared machine's load drifts hit every competitor alike; the best (minimum) time
-    is kept, the least disturbed estimate of the intrinsic cost (as ``timeit`` advises).
-    Repeats stop past ``budget_s`` of cumulated time.
+    The calls are interleaved round-robin so that a shared machine's load drifts hit every
+    competitor alike, the order rotating every round (ours, ref, checked; ref, checked, ours;
+    ...): a function called right after one that allocates large tensors finds cold caches
+    and a fresh heap, and a fixed order always gave that seat to the same function. The best
+    (minimum) time is kept, the least disturbed estimate of the intrinsic cost (as ``timeit``
+    advises). Repeats stop past ``budget_s`` of cumulated time.
     """
     times: dict[str, list[float]] = {k: [] for k in fns}
     peaks: dict[str, int | None] = {}
@@ -306,9 +308,12 @@ def measure(fns: dict[str, Fn], z, y, p, device: torch.device, repeats: int, bud
         mem.start()
         times[name].append(run_once(fn, z, y, p, device))
         peaks[name] = mem.peak()
+    names = list(fns)
+    rounds = 0
     while min(len(t) for t in times.values()) < repeats and sum(map(sum, times.values())) < budget_s:
-        for name, fn in fns.items():
-            times[name].append(run_once(fn, z, y, p, device))
+        rounds += 1
+        for name in names[rounds % len(names):] + names[:rounds % len(names)]:
+            times[name].append(run_once(fns[name], z, y, p, device))
     return {k: (min(t), peaks[k], len(t)) for k, t in times.items()}
 
 

@@ -88,3 +88,25 @@ def test_ours_fn_calls_each_loss_like_training(bench):
         loss = get_loss(name)
         assert value.shape == () and bool(torch.isfinite(value)), name
         assert loss.kind in ("contrastive", "supervised")
+
+
+def test_measure_rotates_the_call_order_so_no_function_always_follows_the_same_one(bench):
+    """After the first calls, every round starts with another function: each competitor
+    sits right after each other one (a call after a large allocation finds cold caches)."""
+    order = []
+
+    def recorder(name):
+        def fn(z, y, p):
+            order.append(name)
+            return (z * p.sum()).sum()
+        return fn
+
+    z, y, p = bench.make_inputs(4, 3, 2, torch.device("cpu"))
+    fns = {name: recorder(name) for name in ("ours", "ours_checked", "authors")}
+    result = bench.measure(fns, z, y, p, torch.device("cpu"), repeats=4, budget_s=60.0,
+                           mem=bench.PeakMemory(torch.device("cpu")))
+    assert {k: v[2] for k, v in result.items()} == {"ours": 4, "ours_checked": 4, "authors": 4}
+    rounds = [order[i:i + 3] for i in range(3, len(order), 3)]
+    assert all(sorted(r) == ["authors", "ours", "ours_checked"] for r in rounds)
+    predecessors = {(order[i - 1], order[i]) for i in range(1, len(order))}
+    assert {("authors", "ours"), ("ours_checked", "ours"), ("ours", "authors"), ("ours_checked", "authors")} <= predecessors
