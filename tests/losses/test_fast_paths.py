@@ -140,22 +140,33 @@ def test_decoupled_uses_the_engine_form():
         torch.testing.assert_close(loss(z, y, **kw), ContrastiveLoss.forward(loss, z, y, **kw))
 
 
+def _primitive_case(n_a: int, n_c: int, seed: int, with_w: bool, exclude_self: bool):
+    """Anchors a (n_a, 3), candidates c (n_c, 3) and the constants r, w, k of a primitive test."""
+    g = torch.Generator().manual_seed(seed)
+    a = torch.randn(n_a, 3, generator=g, dtype=torch.float64, requires_grad=True)
+    c = torch.randn(n_c, 3, generator=g, dtype=torch.float64, requires_grad=True)
+    r = torch.rand(n_a, generator=g, dtype=torch.float64)
+    w = torch.rand(n_a, n_c, generator=g, dtype=torch.float64) if with_w else None
+    k = torch.rand(n_a, generator=g, dtype=torch.float64) if with_w else None
+    if w is not None and exclude_self:
+        w.diagonal().zero_()
+    return a, c, r, w, k
+
+
+def _primitive_formula(a, c, r, w, k, exclude_self, normalize):
+    """r_i lse_m(u_im) − k_i Σ_j w_ij u_ij with u = â ĉᵀ / 0.3, written out with autograd ops."""
+    an, cn = (F.normalize(a, dim=-1), F.normalize(c, dim=-1)) if normalize else (a, c)
+    u = an @ cn.T / 0.3
+    lse_in = u.masked_fill(torch.eye(*u.shape, dtype=torch.bool), float("-inf")) if exclude_self else u
+    return r * torch.logsumexp(lse_in, 1) - ((w * u).sum(1) * k if w is not None else 0)
+
+
 @pytest.mark.parametrize("exclude_self", [False, True])
 @pytest.mark.parametrize("with_w", [False, True])
 @pytest.mark.parametrize("normalize", [False, True])
 def test_fused_primitive_gradcheck_and_value(exclude_self, with_w, normalize):
-    g = torch.Generator().manual_seed(14)
-    a = torch.randn(6, 3, generator=g, dtype=torch.float64, requires_grad=True)
-    c = torch.randn(8, 3, generator=g, dtype=torch.float64, requires_grad=True)
-    r = torch.rand(6, generator=g, dtype=torch.float64)
-    w = torch.rand(6, 8, generator=g, dtype=torch.float64) if with_w else None
-    k = torch.rand(6, generator=g, dtype=torch.float64) if with_w else None
-    if w is not None and exclude_self:
-        w.diagonal().zero_()
-    an, cn = (F.normalize(a, dim=-1), F.normalize(c, dim=-1)) if normalize else (a, c)
-    u = an @ cn.T / 0.3
-    lse_in = u.masked_fill(torch.eye(6, 8, dtype=torch.bool), float("-inf")) if exclude_self else u
-    expected = r * torch.logsumexp(lse_in, 1) - ((w * u).sum(1) * k if w is not None else 0)
+    a, c, r, w, k = _primitive_case(6, 8, 14, with_w, exclude_self)
+    expected = _primitive_formula(a, c, r, w, k, exclude_self, normalize)
     kw = {"scale": 1 / 0.3, "exclude_self": exclude_self, "normalize": normalize}
     got = weighted_softmax_xent(a, c, r, w, k, **kw)
     torch.testing.assert_close(got, expected, rtol=1e-12, atol=1e-12)
@@ -175,17 +186,8 @@ def test_fused_primitive_with_the_anchors_as_candidates(exclude_self, with_w, no
     import mlcl_lab.losses.fused as fused
 
     monkeypatch.setattr(fused, "SYMMETRIC_ADD_MAX", 10**9 if symmetric_add else 0)
-    g = torch.Generator().manual_seed(15)
-    a = torch.randn(7, 3, generator=g, dtype=torch.float64, requires_grad=True)
-    r = torch.rand(7, generator=g, dtype=torch.float64)
-    w = torch.rand(7, 7, generator=g, dtype=torch.float64) if with_w else None
-    k = torch.rand(7, generator=g, dtype=torch.float64) if with_w else None
-    if w is not None and exclude_self:
-        w.diagonal().zero_()
-    an = F.normalize(a, dim=-1) if normalize else a
-    u = an @ an.T / 0.3
-    lse_in = u.masked_fill(torch.eye(7, dtype=torch.bool), float("-inf")) if exclude_self else u
-    expected = r * torch.logsumexp(lse_in, 1) - ((w * u).sum(1) * k if w is not None else 0)
+    a, _, r, w, k = _primitive_case(7, 7, 15, with_w, exclude_self)
+    expected = _primitive_formula(a, a, r, w, k, exclude_self, normalize)
     kw = {"scale": 1 / 0.3, "exclude_self": exclude_self, "normalize": normalize}
     got = weighted_softmax_xent(a, None, r, w, k, **kw)
     torch.testing.assert_close(got, expected, rtol=1e-12, atol=1e-12)
