@@ -21,7 +21,8 @@ Edge-case policies shared by the contrastive losses:
 * labels absent from the batch: their prototypes stay in the denominators (they are
   repelled); in ``mscwrg``/``reg`` they are anchors without positives (skipped).
 * non-binary / NaN labels, NaN / Inf embeddings, wrong shapes: ValueError/TypeError with
-  the reason; ``validate=False`` skips these checks for speed.
+  the reason; ``validate=False`` skips these checks for speed (training does:
+  :func:`mlcl_lab.train.loop.step_loss_options`).
 
 Policies shared with the metrics (one implementation, :mod:`mlcl_lab.core`; issue 15 §4):
 

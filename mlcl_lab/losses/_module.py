@@ -80,7 +80,8 @@ class ContrastiveLoss(LossBase):
         self._check(z, y, prototypes, ref_z, ref_y)
         dt = compute_dtype(z)
         with autocast_off(z.device.type):
-            # zero rows were refused by _check (validate=True); unit_rows cannot overflow
+            # zero rows were refused by _check when validate=True (else they normalise to 0, like
+            # F.normalize); unit_rows cannot overflow
             zn = unit_rows(z.to(dt), "z", check=False)
             yf = y.to(dt)
             pn = unit_rows(prototypes.to(dt), "prototypes", check=False) if prototypes is not None else None

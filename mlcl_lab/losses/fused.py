@@ -43,7 +43,7 @@ def _normalize(x: Tensor, always_rescale: bool | None = None, check_name: str | 
     Overflow/underflow policy (the losses' normalisation, issue 15 part 4): a row whose norm is
     < eps or overflows to inf (|x| ≳ 1.8e19 in float32) is first divided by its max-abs entry
     (a constant: the direction is scale-invariant), every other row gets scale 1 and exactly
-    ``F.normalize``'s value. All-zero rows stay 0 (the losses' input checks refuse them).
+    ``F.normalize``'s value. All-zero rows stay 0 (the losses' input checks refuse them with ``validate=True``).
     ``always_rescale`` (default: on CUDA) computes the scales without a host synchronisation;
     otherwise one (min, max) of the norms decides on the host whether any row needs one.
     ``check_name`` (the input's name; forces the host read): that read also validates x —

@@ -105,9 +105,8 @@ def plot_centroid_heatmaps(panels: EmbeddingPanels, path: str | Path | None = No
     names = [panels.label_names[i] for i in order]
     fig, axes = _grid(len(panels.features) + 1, 4.6, 4.2)
     pmi = np.asarray(panels.pmi, dtype=float)[np.ix_(order, order)]
-    pmi = np.where(np.isfinite(pmi), pmi, np.nan)
-    finite = pmi[np.isfinite(pmi)]
-    bound = float(np.abs(finite).max()) if finite.size and np.abs(finite).max() > 0 else 1.0
+    pmi = np.where(np.isfinite(pmi), pmi, np.nan)                     # never together: blank
+    bound = float(np.nanmax(np.abs(pmi), initial=0.0)) or 1.0          # symmetric: 0 in the middle
     _heatmap(axes.flat[0], pmi, names, "vlag", -bound, bound, "PMI (blank: never together)")   # centred at 0
     axes.flat[0].set_title("label co-occurrence (PMI)")
     for ax, loss in zip(list(axes.flat)[1:], panels.features, strict=False):
