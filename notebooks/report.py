@@ -32,6 +32,7 @@ from mlcl_lab.report.tables import (
     write_report_payload,
     write_table,
 )
+from mlcl_lab.viz import saved_png
 from mlcl_lab.viz.embedding_figures import plot_centroid_heatmaps, plot_umap_panels
 from mlcl_lab.viz.study_figures import plot_low_data, plot_metric_bars, plot_training_curves
 
@@ -61,8 +62,8 @@ display(Markdown(best_marked_markdown(main, METRICS)))
 # %%
 bar_metrics = ("micro_f1", "macro_f1", "hamming_loss", "map_macro")
 for ds, part in full.groupby("dataset", sort=False):
-    display(plot_metric_bars(summarise(part, bar_metrics), folder.figure(f"metric_bars_{ds}"), metrics=bar_metrics,
-                             title=ds))
+    path = folder.figure(f"metric_bars_{ds}")
+    display(saved_png(plot_metric_bars(summarise(part, bar_metrics), path, metrics=bar_metrics, title=ds), path))
 
 # %% [markdown]
 # ## 2. Low-data regime
@@ -73,7 +74,8 @@ for ds, part in full.groupby("dataset", sort=False):
 if results.train_fraction.nunique() > 1:
     low = summarise(results, ("macro_f1", "micro_f1"), by=("dataset", "train_fraction", "loss"))
     write_table(low, folder.table("low_data"))
-    display(plot_low_data(low, folder.figure("low_data")))
+    path = folder.figure("low_data")
+    display(saved_png(plot_low_data(low, path), path))
 else:
     print("the grid has a single training fraction: no low-data figure")
 
@@ -102,11 +104,11 @@ display(Markdown(best_marked_markdown(representation, geo_cols)))
 # %%
 for ds in results.dataset.unique():
     panels = runs.embedding_panels(ds)
-    fig, info = plot_umap_panels(panels, folder.figure(f"umap_{ds}"), color_label=color_label, backend=umap_backend,
-                                 seed=umap_seed)
+    umap_path, centroids_path = folder.figure(f"umap_{ds}"), folder.figure(f"centroids_{ds}")
+    fig, info = plot_umap_panels(panels, umap_path, color_label=color_label, backend=umap_backend, seed=umap_seed)
     print(info)
-    display(fig)
-    display(plot_centroid_heatmaps(panels, folder.figure(f"centroids_{ds}")))
+    display(saved_png(fig, umap_path))  # each figure shown once, from its file (not drawn again)
+    display(saved_png(plot_centroid_heatmaps(panels, centroids_path), centroids_path))
 
 # %% [markdown]
 # ## 5. Training curves
@@ -114,7 +116,8 @@ for ds in results.dataset.unique():
 # %%
 histories = runs.histories()
 for ds, part in histories.groupby("dataset", sort=False):
-    display(plot_training_curves(part, folder.figure(f"training_curves_{ds}")))
+    path = folder.figure(f"training_curves_{ds}")
+    display(saved_png(plot_training_curves(part, path), path))
 
 # %% [markdown]
 # ## 6. Cost: seconds per phase (mean over seeds)

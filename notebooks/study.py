@@ -41,7 +41,6 @@ output_dir = "."
 batch = []  # set by a grid's executor: the runs this kernel computes (mlcl_lab.report.batch)
 
 # %%
-import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
 from mlcl_lab.data import dataset_statistics
@@ -50,6 +49,7 @@ from mlcl_lab.report.parameters import StudyParameters, load_study_dataset
 from mlcl_lab.report.runs import write_run
 from mlcl_lab.report.tables import summarise
 from mlcl_lab.runtime import PhaseTimer, keep_heap_memory, set_threads
+from mlcl_lab.viz import saved_png
 from mlcl_lab.viz.embedding_figures import EmbeddingPanels, plot_umap_panels
 from mlcl_lab.viz.study_figures import plot_metric_bars, plot_training_curves
 
@@ -91,10 +91,9 @@ for run in runs:
         display(study.results)
         display(summarise(study.results))
         if run.params.make_figures:
-            for fig in (plot_training_curves(study.histories, run.folder.figure("training_curves")),
-                        plot_metric_bars(summarise(study.results), run.folder.figure("metric_bars"))):
-                display(fig)
-                plt.close(fig)  # shown once, here (not again at the end of the cell)
+            curves, bars = run.folder.figure("training_curves"), run.folder.figure("metric_bars")
+            display(saved_png(plot_training_curves(study.histories, curves), curves))  # shown once, from its file
+            display(saved_png(plot_metric_bars(summarise(study.results), bars), bars))
         if run.params.make_umap and run.params.make_figures:
             first_seed = run.params.seeds[0]
             panels = EmbeddingPanels(labels=study.test_labels, label_names=study.label_names, title=ds.name,
@@ -104,8 +103,7 @@ for run in runs:
                                                   color_label=run.params.color_label,
                                                   backend=run.params.umap_backend, seed=run.params.split_seed)
             print("\n".join(umap_info))
-            display(fig)
-            plt.close(fig)
+            display(saved_png(fig, run.folder.figure("umap_test")))
         write_run(run.folder.path, study, run.params, config=config, dataset=ds, timings=current.timer.seconds,
                   batch=current.record)
     print(sorted(str(p.relative_to(run.folder.path)) for p in run.folder.path.rglob("*") if p.is_file()))

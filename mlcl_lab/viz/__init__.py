@@ -12,6 +12,7 @@ from mlcl_lab.viz.plots import (
     head_tail_category,
     plot_umap,
     save_figure,
+    saved_png,
 )
 from mlcl_lab.viz.umap import umap_embed
 
@@ -23,5 +24,6 @@ __all__ = [
     "loss_colors",
     "plot_umap",
     "save_figure",
+    "saved_png",
     "umap_embed",
 ]

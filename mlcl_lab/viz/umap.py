@@ -5,7 +5,8 @@
   memory (it ran out of memory at N = 100k on an 80 GB H100), so above
   ``DENSE_KNN_MAX_N`` points faiss is required.
 * ``umap-learn``: the CPU reference. Single-threaded when a seed is given; numba
-  compiles for ~15-30 s on first use in a process.
+  compiles its functions once per machine, not once per process
+  (:mod:`mlcl_lab.viz.umap_cache`: ~18 s otherwise on the first fit of each process).
 * ``auto``: torchdr on CUDA when CUDA is available (or requested) and torchdr is
   installed; otherwise umap-learn when installed; otherwise torchdr on CPU. The choice
   is logged (logger ``mlcl_lab.viz.umap``) and returned with ``return_info=True``.
@@ -28,6 +29,7 @@ import torch
 
 from mlcl_lab.metrics._validation import ArrayLike, as_embeddings
 from mlcl_lab.runtime import resolve_device
+from mlcl_lab.viz.umap_cache import import_umap_learn
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +99,7 @@ def _limited_threads(num_threads: int | None):
 def _fit_umap_learn(
     x: np.ndarray, seed: int | None, n_neighbors: int, min_dist: float, kw: dict
 ) -> np.ndarray:
-    import umap  # lazy: heavy import + numba compilation
+    umap = import_umap_learn()  # lazy: heavy import (numba's compilation cached on disk)
 
     model = umap.UMAP(
         n_components=2, n_neighbors=n_neighbors, min_dist=min_dist, random_state=seed, **kw
@@ -186,7 +188,10 @@ def umap_embed(
     dev = _resolve_device(device)
     chosen = _resolve_backend(backend, dev)
     k = min(n_neighbors, x.shape[0] - 2)
-    importlib.import_module("umap" if chosen == "umap-learn" else "torchdr")  # untimed
+    if chosen == "umap-learn":  # untimed imports
+        import_umap_learn()
+    else:
+        importlib.import_module("torchdr")
     start = time.perf_counter()
     if chosen == "umap-learn":
         xy = _fit_umap_learn(

@@ -2,6 +2,7 @@
 with tiny parameters (as the report runner does) it writes the run folder of the contract."""
 
 import ast
+import base64
 import json
 
 import jupytext
@@ -53,6 +54,10 @@ def test_run_folder_has_every_promised_file(executed):
     for fig in ("training_curves", "metric_bars", "umap_test"):
         for ext in ("png", "svg"):
             assert (folder / f"{fig}.{ext}").stat().st_size > 1000, f"{fig}.{ext}"
+    cells = json.loads(run.notebook.read_text())["cells"]
+    shown = [base64.b64decode(out["data"]["image/png"]) for cell in cells for out in cell.get("outputs", [])
+             if "image/png" in out.get("data", {})]
+    assert sorted(shown) == sorted((folder / f"{fig}.png").read_bytes() for fig in ("training_curves", "metric_bars", "umap_test"))
     for loss in ("bce", "base"):
         assert run.embeddings(loss, 0).is_file() and run.checkpoint(loss, 0).is_file()
     params = json.loads(run.params.read_text())

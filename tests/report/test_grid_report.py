@@ -1,6 +1,7 @@
 """The report pipeline end to end on a tiny grid: files, consistency, resumption, failures,
 damaged runs. The grid has no full-data fraction (issue 15: every valid grid gives a report)."""
 
+import base64
 import json
 
 import pandas as pd
@@ -69,6 +70,18 @@ def test_report_files_and_tables_match_the_runs(first):
     assert {row["state"] for row in params["skipped_runs"]} == {"failed"}
     assert all("not-a-dataset" in row["reason"] for row in params["skipped_runs"])
     assert (report.figures_copy / "umap_yeast.png").is_file()
+
+
+def test_report_notebook_shows_each_saved_figure_once_from_its_file(first):
+    """No figure drawn again for the notebook, none shown twice (the inline backend shows
+    every figure still open at the end of a cell: the report once showed each one twice)."""
+    _, _, report = first
+    notebook = json.loads(report.folder.notebook.read_text())
+    shown = [base64.b64decode(out["data"]["image/png"]) for cell in notebook["cells"] for out in cell.get("outputs", [])
+             if "image/png" in out.get("data", {})]
+    saved = sorted(report.folder.figures.glob("*.png"))
+    assert len(saved) >= 4 and len(shown) == len(saved)
+    assert sorted(shown) == sorted(path.read_bytes() for path in saved)
 
 
 def test_rerun_skips_done_runs_redoes_damaged_ones_and_retries_failed_ones(first):

@@ -1,6 +1,8 @@
-"""plot_umap colourings and save_figure (PNG + SVG)."""
+"""plot_umap colourings, save_figure (PNG + SVG) and saved_png (shown once, from the file)."""
 
 from __future__ import annotations
+
+import struct
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -13,6 +15,7 @@ from mlcl_lab.viz import (
     head_tail_category,
     plot_umap,
     save_figure,
+    saved_png,
 )
 
 
@@ -71,4 +74,23 @@ def test_save_figure_is_atomic_and_never_overwrites(tmp_path):
     fig.suptitle("changed")
     save_figure(fig, tmp_path / "f", overwrite=True)
     assert png.read_bytes() != first
+    plt.close(fig)
+
+
+def test_saved_png_shows_the_written_file_at_half_size_and_closes_the_figure(tmp_path):
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.plot([0, 1], [1, 0])
+    png, _ = save_figure(fig, tmp_path / "line")
+    image = saved_png(fig, tmp_path / "line")
+    assert image.data == png.read_bytes()
+    width, height = struct.unpack(">II", png.read_bytes()[16:24])  # the PNG header's pixel size
+    assert image.retina and (image.width, image.height) == (width // 2, height // 2)
+    assert not plt.fignum_exists(fig.number)  # closed: the inline backend cannot show it again
+
+
+def test_saved_png_refuses_a_figure_that_was_not_saved(tmp_path):
+    fig, _ = plt.subplots()
+    with pytest.raises(FileNotFoundError, match="save the figure first"):
+        saved_png(fig, tmp_path / "never_saved")
+    assert plt.fignum_exists(fig.number)  # left open for the caller
     plt.close(fig)
