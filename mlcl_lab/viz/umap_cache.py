@@ -3,8 +3,8 @@
 umap-learn declares about a hundred numba functions without ``cache=True`` (its layout
 optimiser, fuzzy simplicial set, distances), so every process compiles them again on its
 first fit: ~18 s on this project's 2-core machines, paid by every report kernel, every
-notebook that draws a UMAP and every test process (``benchmarks/bench_geometry.py
---umap-cache`` measures it). :func:`import_umap_learn` switches numba's own cache on for
+notebook that draws a UMAP and every test process (``benchmarks/bench_umap_start.py``
+measures it). :func:`import_umap_learn` switches numba's own cache on for
 them (``Dispatcher.enable_caching``, what ``cache=True`` does at definition), so only the
 first process on a machine compiles; later ones load the machine code. The cache lives
 where numba keeps every ``cache=True`` function: the package's ``__pycache__``, or
@@ -56,7 +56,10 @@ def import_umap_learn() -> ModuleType:
     umap = importlib.import_module("umap")
     if os.environ.get(UMAP_CACHE_ENV, "1") != "0" and "umap" not in _enabled_in_process:
         for sub in ("umap.umap_", "umap.layouts", "umap.distances", "umap.sparse", "umap.spectral", "umap.utils"):
-            importlib.import_module(sub)
+            try:  # the modules whose functions a fit compiles (umap-learn 0.5); one a version lacks is skipped
+                importlib.import_module(sub)
+            except ModuleNotFoundError:
+                continue
         _enabled_in_process["umap"] = enable_numba_cache("umap")
     return umap
 
