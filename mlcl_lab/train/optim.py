@@ -14,12 +14,14 @@ __all__ = ["adamw_implementation", "make_optimizer"]
 
 def adamw_implementation(device: torch.device) -> dict[str, bool]:
     """AdamW's kernel choice: ``fused`` on CUDA (one kernel per step for all tensors, no
-    host synchronisation); on the CPU torch's default single-tensor path.
+    host synchronisation); on the CPU torch's default single-tensor path, run once per
+    parameter group on the group held in one buffer (:mod:`mlcl_lab.train.flat_params`).
 
     Measured (``benchmarks/bench_train.py``): on the CPU the foreach kernels give the
     same numbers as the default but are not faster, and the fused CPU kernel changes the
     numbers (max parameter difference ~1e-2 after 300 steps; the default grid must stay
-    bit-identical), so the CPU keeps the default.
+    bit-identical), so the CPU keeps the default kernels; the single buffer keeps their
+    numbers and takes fewer calls (``benchmarks/bench_adamw.py``).
     """
     return {"fused": True} if device.type == "cuda" else {}
 
