@@ -48,7 +48,8 @@ class GridOutcome:
 #: seeds and fractions; everything else, the dataset's options included, equal).
 BATCH_AXES = ("losses", "seeds", "train_fraction")
 #: The default cut's largest batch: the executed notebook (one section per run) stays readable,
-#: and a kernel start and the imports (~4–8 s on 2 cores) are then a small share of every run.
+#: and a kernel start and the imports (5.6–6.9 s measured on 2 cores with two kernels starting at once)
+#: are then a small share of every run.
 MAX_RUNS_PER_KERNEL = 30
 #: Kernels per parallel job the default cut aims at, so that the jobs finish close together.
 KERNELS_PER_JOB = 2
