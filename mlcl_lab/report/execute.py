@@ -1,9 +1,9 @@
 """Execute a notebook with papermill — one way, in its own process, for every notebook.
 
-:func:`execute_notebook` runs papermill's command line in a subprocess (``python -m
-mlcl_lab.report.papermill_main``: ``python -m papermill`` started 2.8 s sooner, see
-:mod:`mlcl_lab.report.lazy_iri`) (the study notebook
-of every run, the report notebook of every report, the ``mlcl-lab study`` command):
+:func:`execute_notebook` runs papermill's command line in a subprocess for every notebook
+(the study notebook of every run, the report notebook of every report, the ``mlcl-lab
+study`` command), as ``python -m mlcl_lab.report.papermill_main``: ``python -m papermill``
+started 2.8 s sooner (:mod:`mlcl_lab.report.lazy_iri`). Whatever happens,
 the executed copy is kept whether or not a cell fails, papermill's output goes to
 ``papermill.log`` next to it, and a failure is summarised the same way for every
 notebook — the first error output of the executed notebook (``ename: evalue``), else the
