@@ -49,6 +49,15 @@ def test_duplicated_arff_attribute_refused(tmp_path):
         load()
 
 
+@pytest.mark.parametrize("name", ["\x00", "lab\x00el", "'a\x07b'"])
+def test_arff_attribute_name_with_a_control_character_refused(tmp_path, name):
+    # found by the fuzz test: a NUL byte spliced over a label's name loaded as label "\x00"
+    _f, load = _load(tmp_path, "arff", f"@relation r\n@attribute f numeric\n@attribute {name} {{0,1}}\n"
+                    "@data\n1,1\n", n_labels=1)
+    with pytest.raises(MalformedFileError, match=r"data.arff:3: attribute name .* contains a control character"):
+        load()
+
+
 def test_duplicated_jsonl_key_refused(tmp_path):
     _f, load = _load(tmp_path, "jsonl", '{"text": "a", "labels": ["x"]}\n'
                     '{"text": "b", "labels": ["x"], "labels": ["y"]}\n')

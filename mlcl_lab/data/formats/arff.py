@@ -12,7 +12,8 @@ nominal or string features and missing values (``?``) are not supported and
 raise :class:`~mlcl_lab.data.errors.MalformedFileError` naming file and line.
 
 Validation (each a ``MalformedFileError`` naming the file, and the line where there is
-one): UTF-8 text, unique attribute names, finite numeric values within float32 range,
+one): UTF-8 text, unique attribute names without control characters (a NUL byte in a
+header is corruption, not a label name), finite numeric values within float32 range,
 0/1 labels, >= 1 data row, >= 1 label and >= 1 feature attribute.
 """
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 import csv
 import re
 import shlex
+import unicodedata
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -41,11 +43,15 @@ def _split_attribute(line: str, path: Path, lineno: int) -> tuple[str, str]:
         end = rest.find(q, 1)
         if end < 0:
             raise malformed(path, lineno, "unterminated quoted attribute name")
-        return rest[1:end], rest[end + 1 :].strip()
-    parts = rest.split(None, 1)
-    if len(parts) != 2:
-        raise malformed(path, lineno, f"bad @attribute line {line!r}")
-    return parts[0], parts[1].strip()
+        name, kind = rest[1:end], rest[end + 1 :].strip()
+    else:
+        parts = rest.split(None, 1)
+        if len(parts) != 2:
+            raise malformed(path, lineno, f"bad @attribute line {line!r}")
+        name, kind = parts[0], parts[1].strip()
+    if any(unicodedata.category(c) == "Cc" for c in name):
+        raise malformed(path, lineno, f"attribute name {name!r} contains a control character")
+    return name, kind
 
 
 def read_mulan_xml(xml_path: str | Path) -> list[str]:
