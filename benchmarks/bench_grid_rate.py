@@ -3,7 +3,8 @@ the ``full`` grid as the time left allows and report runs per minute per dataset
 
 For each dataset of GRID (default ``full``) it writes a slice of the grid — that dataset,
 every loss and training fraction, the first seed (``--seeds`` for more), the grid's
-parameters — and runs ``python -m mlcl_lab.cli report`` on it in its own process group
+parameters, under the grid's own name, so its runs are the grid's own run folders — and
+runs ``python -m mlcl_lab.cli report`` on it in its own process group
 for at most its share of the budget (the time left divided by the datasets left). A slice
 that does not finish is stopped (SIGTERM to the group, SIGKILL after a grace period); its
 interrupted runs are redone by a later call with the same ``--out``, as the runner
@@ -50,13 +51,15 @@ TRAINING_PHASES = ("stage1", "probe")
 
 def slice_grid(grid_file: Path, dataset: str, seeds: int, folder: Path) -> Path:
     """A grid YAML with one dataset of ``grid_file``, all its losses and fractions, its first
-    ``seeds`` seeds and its parameters; named ``rate-<dataset>``."""
+    ``seeds`` seeds and its parameters. It keeps the grid's name, so its runs are the grid's
+    own run folders (``<out>/<grid name>/runs/...``): ``mlcl-lab report --grid GRID --out OUT``
+    later resumes from them instead of computing them again."""
     raw = yaml.safe_load(grid_file.read_text())
     grid = load_grid(grid_file)
     spec = next((s for s in grid.datasets if s.label == dataset), None)
     if spec is None:
         raise SystemExit(f"dataset {dataset!r} is not in grid {grid.name!r} ({[s.label for s in grid.datasets]})")
-    raw.update(name=f"rate-{dataset}", datasets=[dataset_parameter(spec)], seeds=list(grid.seeds[:seeds]),
+    raw.update(name=grid.name, datasets=[dataset_parameter(spec)], seeds=list(grid.seeds[:seeds]),
                description=f"slice of {grid.name} for bench_grid_rate.py")
     path = folder / f"rate-{dataset}.yaml"
     write_text(path, yaml.safe_dump(raw, sort_keys=False), overwrite=True)

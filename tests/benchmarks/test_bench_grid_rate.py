@@ -28,7 +28,7 @@ def grid_file(tmp_path):
 def test_slice_keeps_one_dataset_the_first_seeds_and_the_parameters(tmp_path, grid_file):
     bench = load_script("benchmarks/bench_grid_rate.py")
     raw = yaml.safe_load(bench.slice_grid(grid_file, "debtags", 1, tmp_path).read_text())
-    assert raw["name"] == "rate-debtags" and raw["datasets"] == ["debtags"] and raw["seeds"] == [3]
+    assert raw["name"] == "tiny-rate" and raw["datasets"] == ["debtags"] and raw["seeds"] == [3]
     assert raw["losses"] == ["bce"] and raw["train_fractions"] == [0.5, 1.0]
     assert raw["parameters"] == yaml.safe_load(GRID)["parameters"]
     with pytest.raises(SystemExit, match="not in grid"):
@@ -52,6 +52,13 @@ def test_a_finished_slice_is_measured_up_to_its_last_run(tmp_path, grid_file):
     # the grid's yeast part has 2 seeds x 2 fractions: the projection scales the measured rate
     assert yeast["projected"] == {"grid_runs": 4, "minutes": pytest.approx(4 / m["runs_per_minute"])}
     assert result["datasets_not_measured"] == ["debtags"]
+    # the slice's runs are the grid's own: a report of the whole grid finds them done
+    from mlcl_lab.report.grid import load_grid
+    from mlcl_lab.report.runs import GridRuns
+
+    whole = GridRuns(load_grid(grid_file), tmp_path / "runs" / "tiny-rate")
+    assert sorted(r.spec.name for r in whole.done()) == sorted(
+        r.spec.name for r in whole if r.spec.dataset_label == "yeast" and r.spec.params["seeds"] == [3])
 
 
 def test_a_slice_past_its_budget_is_stopped_and_a_second_call_resumes_it(tmp_path, grid_file):
