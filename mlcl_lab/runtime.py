@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 __all__ = ["KEEP_HEAP_ENV", "LAUNCHED_AT_ENV", "VALID_DEVICES", "PhaseTimer", "add_elapsed", "environment_info",
-           "keep_heap_memory", "resolve_device", "set_threads"]
+           "keep_heap_memory", "package_version", "resolve_device", "set_threads"]
 
 VALID_DEVICES = ("auto", "cpu", "cuda", "cuda:<index>")
 
@@ -92,6 +92,23 @@ def keep_heap_memory() -> str:
     return _heap_policy
 
 
+def package_version(module: str, distribution: str) -> str:
+    """The version of an installed package: the imported module's ``__version__`` when it
+    is imported, else its installed distribution's metadata (the same string), so that
+    recording it does not import it (scikit-learn: ~1.2 s, which every kernel of a grid
+    paid once only to write its version into params.json)."""
+    import sys
+    from importlib.metadata import PackageNotFoundError, version
+
+    loaded = sys.modules.get(module)
+    if loaded is not None and isinstance(getattr(loaded, "__version__", None), str):
+        return loaded.__version__
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "not installed"
+
+
 def environment_info(device: torch.device) -> dict[str, str]:
     """What the numbers of a run depend on besides its parameters, recorded with every run:
     software versions, platform, device, CPU threads (torch intra-/inter-op, the
@@ -99,17 +116,13 @@ def environment_info(device: torch.device) -> dict[str, str]:
     and cuDNN flags, default dtype and float32 matmul precision."""
     import os
 
-    import pandas as pd
-    import scipy
-    import sklearn
-
     info = {
         "python": platform.python_version(),
         "torch": torch.__version__,
         "numpy": np.__version__,
-        "scipy": scipy.__version__,
-        "pandas": pd.__version__,
-        "scikit-learn": sklearn.__version__,
+        "scipy": package_version("scipy", "scipy"),
+        "pandas": package_version("pandas", "pandas"),
+        "scikit-learn": package_version("sklearn", "scikit-learn"),
         "platform": platform.platform(),
         "machine": platform.machine(),
         "device": str(device),
