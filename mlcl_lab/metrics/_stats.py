@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import torch
 
-from mlcl_lab.metrics._ties import sorted_tie_groups
-
 
 def average_ranks(x: torch.Tensor) -> torch.Tensor:
-    """1-based ranks of a 1-D tensor, ties get their average rank (scipy ``rankdata``)."""
-    flat = x.reshape(1, -1)
-    # descending sort groups ties; convert to ascending ranks afterwards
-    dummy = torch.zeros_like(flat, dtype=torch.bool)
-    _, start, end, _ = sorted_tie_groups(flat, dummy)
-    order = torch.sort(flat, dim=1, descending=True, stable=True).indices[0]
-    n = flat.shape[1]
-    desc_rank = (start[0] + end[0]).to(torch.float64) / 2.0 + 1.0
-    asc_rank = (n + 1.0) - desc_rank
+    """1-based ranks of a 1-D tensor, ties get their average rank (scipy ``rankdata``).
+
+    One stable ascending sort; a tie group spanning sorted positions a..b gets
+    (a + b) / 2 + 1, exact in float64 (the same numbers as ranking in descending order and
+    mirroring, which an earlier version did with two sorts)."""
+    flat = x.reshape(-1)
+    n = flat.numel()
+    if n == 0:
+        return torch.empty(0, dtype=torch.float64, device=x.device)
+    values, order = torch.sort(flat, stable=True)
+    idx = torch.arange(n, device=x.device)
+    differs = values[1:] != values[:-1]
+    edge = torch.ones(1, dtype=torch.bool, device=x.device)
+    start = torch.where(torch.cat([edge, differs]), idx, torch.full_like(idx, -1)).cummax(0).values
+    end = torch.where(torch.cat([differs, edge]), idx, torch.full_like(idx, n)).flip(0).cummin(0).values.flip(0)
     ranks = torch.empty(n, dtype=torch.float64, device=x.device)
-    ranks[order] = asc_rank
+    ranks[order] = (start + end).to(torch.float64) / 2.0 + 1.0
     return ranks
 
 

@@ -155,3 +155,54 @@ def test_pair_cosines_in_blocks_equal_the_dot_products(monkeypatch, block_entrie
     assert got.shape == (i.numel(),)
     torch.testing.assert_close(got, expected, rtol=0, atol=1e-15)
     assert torch.equal(got, (x[i] * x[j]).sum(1))            # the same numbers as one big gather
+
+
+@pytest.mark.parametrize("x", [[3.0, 1.0, 3.0, 2.0, 1.0, 5.0, 3.0], [2.0, 2.0, -0.0, 0.0], [7.0], [],
+                               list(np.random.default_rng(4).integers(0, 9, 500) / 7.0)])
+def test_average_ranks_are_scipys_exactly(x):
+    """Ties (also -0.0 == 0.0), one value, none: scipy's average ranks, bit for bit."""
+    got = average_ranks(torch.tensor(x, dtype=torch.float64))
+    assert got.dtype == torch.float64 and got.shape == (len(x),)
+    assert np.array_equal(got.numpy(), stats.rankdata(np.asarray(x, dtype=np.float64)))
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("n, block_entries", [(2, 2**20), (3, 1), (11, 7 * 11 * 3), (40, 2**20), (40, 1)])
+def test_all_pair_cosines_are_the_gathered_pairs_dot_products(monkeypatch, n, block_entries, threads):
+    """All i < j in triu order, one row per block, a block boundary inside, one block: the
+    same numbers as :func:`pair_cosines` on the gathered pairs, bit for bit, with one or
+    two threads; and the dot products written from the formula."""
+    import importlib
+
+    lc = importlib.import_module("mlcl_lab.metrics.label_correlation")
+    monkeypatch.setattr(lc, "ALL_PAIRS_BLOCK_ENTRIES", block_entries)
+    gen = torch.Generator().manual_seed(n)
+    x = torch.nn.functional.normalize(torch.randn(n, 7, generator=gen, dtype=torch.float64), dim=1)
+    i, j = torch.triu_indices(n, n, offset=1)
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        got = lc.all_pair_cosines(x)
+        gathered = lc.pair_cosines(x, i, j)
+    finally:
+        torch.set_num_threads(before)
+    assert torch.equal(got, gathered)
+    expected = [sum(float(x[a, d]) * float(x[b, d]) for d in range(7)) for a, b in zip(i.tolist(), j.tolist())]
+    torch.testing.assert_close(got, torch.tensor(expected, dtype=torch.float64), rtol=0, atol=1e-15)
+
+
+def test_the_all_pairs_path_gives_the_gathered_pairs_correlation():
+    """When every pair is used, pair_correlation's matrix path gives exactly the Spearman of
+    the per-pair gathers (Jaccard of the gathered label rows, dot products of the gathered rows)."""
+    import importlib
+
+    from mlcl_lab.core.positives import jaccard_paired
+
+    lc = importlib.import_module("mlcl_lab.metrics.label_correlation")
+    z, y = _data(n=70, l=6, seed=2)
+    x = torch.nn.functional.normalize(torch.as_tensor(z, dtype=torch.float64), dim=1)
+    labels = torch.as_tensor(y).bool()
+    i, j = torch.triu_indices(70, 70, offset=1)
+    jac = jaccard_paired(labels[i].to(torch.float64), labels[j].to(torch.float64))
+    expected = lc.spearman(jac, lc.pair_cosines(x, i, j))
+    assert lc.pair_correlation(x, labels, n_pairs=70 * 69 // 2, seed=0) == (expected, 70 * 69 // 2)
