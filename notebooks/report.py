@@ -124,7 +124,9 @@ for ds, part in histories.groupby("dataset", sort=False):
 #
 # As each run recorded them in its `params.json`: the kernel's start and imports, data
 # loading, the training phases (split, inputs, stage 1, probe, evaluation,
-# representation), UMAP and writing the run folder.
+# representation), UMAP and writing the run folder, then `other`: the rest of the run's
+# wall time (its `status.json`), which no phase holds (the notebook's display of the run's
+# tables, its `params.json` and `status.json`).
 
 # %%
 timings = runs.timings()

@@ -9,7 +9,7 @@ run folder name present in OLD, the latest attempt whose ``status.json`` says ``
 read in both; every number of its ``metrics.json`` (per (loss, seed): metrics, geometry,
 probe choices, best epoch; the summary; the dataset statistics) is compared, except wall
 times (``seconds``). Then the CSV tables of the latest report folder of each are compared
-cell by cell. Prints the largest absolute difference of each part, then per loss the runs
+cell by cell, except the tables of wall times (``costs.csv``). Prints the largest absolute difference of each part, then per loss the runs
 whose numbers differ and by how much, and exits 1 when any number differs or a run, a
 number or a table of OLD is missing in NEW. Entries only NEW has (metadata a later version
 records, e.g. ``split`` and ``inputs``) are counted, not compared. The files are read as
@@ -28,6 +28,9 @@ from typing import Any
 import pandas as pd
 
 IGNORED_KEYS = {"seconds"}
+#: Report tables of wall times (seconds per phase), which differ between any two executions:
+#: like ``seconds``, not compared.
+TIMING_TABLES = {"costs.csv"}
 
 
 def _done_attempt(run_dir: Path) -> Path | None:
@@ -121,6 +124,8 @@ def compare_tables(old: Path, new: Path) -> tuple[float, int, list[str]]:
     largest, count, problems = 0.0, 0, []
     old_report, new_report = _latest_report(old), _latest_report(new)
     for path in sorted((old_report / "tables").glob("*.csv")):
+        if path.name in TIMING_TABLES:
+            continue
         other = new_report / "tables" / path.name
         if not other.is_file():
             problems.append(f"table {path.name} missing in {new_report}")

@@ -70,9 +70,14 @@ METRICS = ("hamming_loss", "micro_f1", "macro_f1", "map_macro")
 KEY_COLUMNS = ("dataset", "train_fraction", "loss", "kind", "seed")
 #: Arrays of an embeddings file, with their shapes.
 EMBEDDING_ARRAYS = ("test_features", "test_scores", "test_labels", "test_indices", "centroid_cosine", "pmi")
-#: The phases a run times, in the order they happen (RunResult.timings and the notebook's).
+#: The phases a run times, in the order they happen (RunResult.timings and the notebook's), then
+#: ``other``: the rest of the run's wall time (status.json ``seconds``), which no phase holds — the
+#: notebook's display of the run's tables, params.json and status.json — derived by the reader
+#: (:meth:`GridRuns.timings`), so that the phases of a run add up to its wall time.
 PHASES = ("kernel_start_imports", "data_load", "split", "inputs", "stage1", "probe", "evaluation", "representation",
-          "umap", "write_outputs")
+          "umap", "write_outputs", "other")
+#: zlib level of a run's embeddings files (see :func:`~mlcl_lab.data.storage.save_npz_reproducible`).
+EMBEDDINGS_COMPRESSLEVEL = 1
 #: The schema version of the files written by :func:`write_run` (recorded in params.json).
 CONTRACT_VERSION = 2
 
@@ -195,17 +200,21 @@ def metrics_payload(study: StudyResult, dataset: MultiLabelDataset) -> dict[str,
 
 def run_params_payload(params: StudyParameters, config: TrainConfig, timings: Mapping[str, Any],
                        run_timings: list[dict[str, Any]] | None = None,
-                       batch: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                       batch: Mapping[str, Any] | None = None,
+                       environment: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The content of params.json: the notebook's parameters, the train config, the
     environment (:func:`mlcl_lab.runtime.environment_info`), the seconds per phase of the
     whole notebook (``timings``) and of each (loss, seed) (``run_timings``), and ``batch``:
     for a run computed by a kernel shared with other runs, the executed notebook (relative
     path), the run's position, the batch size and the shared phases' total seconds
-    (:mod:`mlcl_lab.report.batch`); ``{}`` for a run computed alone."""
+    (:mod:`mlcl_lab.report.batch`); ``{}`` for a run computed alone. ``environment``: the
+    environment already captured (default: captured now)."""
     from ..runtime import environment_info, resolve_device
 
+    if environment is None:
+        environment = environment_info(resolve_device(params.device))
     return {"contract": CONTRACT_VERSION, "parameters": params.to_dict(), "train_config": config.to_dict(),
-            "environment": environment_info(resolve_device(params.device)), "timings": dict(timings),
+            "environment": dict(environment), "timings": dict(timings),
             "run_timings": list(run_timings or []), "batch": dict(batch or {})}
 
 
@@ -233,6 +242,8 @@ def write_run(folder: str | Path, study: StudyResult, params: StudyParameters, *
     :func:`run_params_payload`; params.json is written last. Existing files
     are never replaced (``FileExistsError``).
     """
+    from ..data.storage import save_npz_reproducible
+    from ..runtime import environment_info, resolve_device
     from ..train.checkpoint import save_checkpoint
 
     start = time.perf_counter()
@@ -245,8 +256,9 @@ def write_run(folder: str | Path, study: StudyResult, params: StudyParameters, *
     for result in study.runs:
         geometry = _label_geometry(result.test_features, labels)
         with files.atomic_write(run.embeddings(result.loss, result.seed)) as tmp:
-            np.savez_compressed(tmp, test_features=result.test_features, test_scores=result.test_scores,
-                                test_labels=labels, test_indices=study.test_indices, **geometry)
+            save_npz_reproducible(tmp, {"test_features": result.test_features, "test_scores": result.test_scores,
+                                        "test_labels": labels, "test_indices": study.test_indices, **geometry},
+                                  compresslevel=EMBEDDINGS_COMPRESSLEVEL)
         if result.model is not None:
             meta = {"loss": result.loss, "kind": result.kind, "seed": result.seed, "dataset": study.dataset,
                     "input_shape": list(study.input_shape), "n_labels": int(labels.shape[1])}
@@ -257,9 +269,11 @@ def write_run(folder: str | Path, study: StudyResult, params: StudyParameters, *
         for name, seconds in result.timings.items():
             phases[name] = phases.get(name, 0.0) + float(seconds)
     phases.update(timings or {})
+    environment = environment_info(resolve_device(params.device))
+    # everything but params.json itself, which holds this number
     phases["write_outputs"] = time.perf_counter() - start
     per_run = [{"loss": r.loss, "seed": r.seed, **r.timings} for r in study.runs]
-    files.write_json(run.params, run_params_payload(params, config, phases, per_run, batch))
+    files.write_json(run.params, run_params_payload(params, config, phases, per_run, batch, environment))
     return run
 
 
@@ -289,6 +303,8 @@ class AttemptState:
     problem: str = ""
     metrics: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
     params: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
+    #: a done attempt's wall seconds (status.json ``seconds``), None when not recorded
+    seconds: float | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.state not in STATES:
@@ -354,7 +370,9 @@ def read_attempt(path: Path) -> AttemptState:
         _read_csv(run.history)
     except CorruptFileError as error:
         return AttemptState(run.path, "unreadable", str(error))
-    return AttemptState(run.path, "done", metrics=payload, params=params)
+    seconds = status.get("seconds")
+    wall = float(seconds) if isinstance(seconds, (int, float)) and not isinstance(seconds, bool) else None
+    return AttemptState(run.path, "done", metrics=payload, params=params, seconds=wall)
 
 
 @dataclass(frozen=True)
@@ -452,14 +470,20 @@ class GridRuns:
 
     def timings(self) -> pd.DataFrame:
         """One row per done run: dataset, train_fraction, loss, seed, then the seconds of
-        each phase its params.json records (training phases and the notebook's own)."""
+        each phase its params.json records (training phases and the notebook's own) and
+        ``other``: status.json's wall seconds minus those phases (0 when the phases hold it
+        all, within 1 ms; absent when the status has no seconds)."""
         rows = []
         for record in self.done():
             p, attempt = record.spec.params, record.done
-            timings = (attempt.params or {}).get("timings") or {}  # type: ignore[union-attr]
+            timings = {k: float(v) for k, v in ((attempt.params or {}).get("timings") or {}).items()  # type: ignore[union-attr]
+                       if k != "other"}
+            if attempt.seconds is not None:  # type: ignore[union-attr]
+                rest = attempt.seconds - sum(timings.values())  # type: ignore[union-attr]
+                timings["other"] = rest if rest > 1e-3 else 0.0
             ordered = sorted(timings, key=lambda k: (PHASES.index(k) if k in PHASES else len(PHASES), k))
             rows.append({"dataset": record.spec.dataset_label, "train_fraction": p["train_fraction"], "loss": p["losses"][0],
-                         "seed": p["seeds"][0], **{k: float(timings[k]) for k in ordered}})
+                         "seed": p["seeds"][0], **{k: timings[k] for k in ordered}})
         return pd.DataFrame(rows) if rows else pd.DataFrame(columns=["dataset", "train_fraction", "loss", "seed"])
 
     def histories(self, train_fraction: float | None = None) -> pd.DataFrame:

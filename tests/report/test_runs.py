@@ -230,3 +230,22 @@ def test_timings_are_read_from_each_runs_params(grid_dir):
     timings = GridRuns(grid, root).timings()
     assert list(timings["seed"]) == [0, 1] and list(timings["loss"]) == ["bce", "bce"]
     assert (timings["write_outputs"] > 0).all()
+
+
+def test_other_is_the_wall_time_that_no_phase_holds(grid_dir):
+    """``other`` = status.json seconds − the recorded phases: 0.25 s left over; none (the
+    phases hold it all, even a little more: 0, never negative); no seconds recorded: absent."""
+    grid, root = grid_dir
+    records = GridRuns(grid, root).done()
+    phases = [sum(json.loads(RunFolder(r.done.path).params.read_text())["timings"].values()) for r in records]
+    for record, seconds in zip(records, (phases[0] + 0.25, phases[1] - 0.1)):
+        status = json.loads(RunFolder(record.done.path).status.read_text())
+        RunFolder(record.done.path).status.write_text(json.dumps({**status, "seconds": seconds}))
+    timings = GridRuns(grid, root).timings()
+    assert timings["other"].tolist() == [pytest.approx(0.25), 0.0]
+    assert list(timings.columns).index("other") == len(timings.columns) - 1  # after every phase, in PHASES' order
+    for record in records:
+        status = json.loads(RunFolder(record.done.path).status.read_text())
+        del status["seconds"]
+        RunFolder(record.done.path).status.write_text(json.dumps(status))
+    assert "other" not in GridRuns(grid, root).timings().columns
