@@ -145,3 +145,29 @@ def test_warm_splits_fills_the_split_cache_before_kernels_start(tmp_path, monkey
     assert len(problems) == 1 and "no-such-dataset" in problems[0]
     cached = [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
     assert len(cached) >= 2, "the split and the 25% training subset"
+
+
+def test_a_batch_kernel_draws_no_progress_bars_and_stores_no_widget_state(batch):
+    """Nobody watches a grid's kernel: its executed notebook holds no tqdm widget (each was
+    a display message per epoch and a stored widget state)."""
+    folders, _ = batch
+    notebook = json.loads(RunFolder(folders["s0"]).notebook.read_text())
+    assert "application/vnd.jupyter.widget-view+json" not in json.dumps(notebook["cells"])
+    assert "widgets" not in notebook["metadata"]
+
+
+def test_progress_is_shown_only_for_a_notebook_computing_its_own_run(monkeypatch, tmp_path):
+    import mlcl_lab.train.study as study_module
+    from mlcl_lab.report.batch import BatchInputs, batch_runs, batch_entry
+    from mlcl_lab.report.parameters import StudyParameters
+
+    seen = []
+    monkeypatch.setattr(study_module, "prepare_inputs", lambda *a, **k: object())
+    monkeypatch.setattr(study_module, "run_prepared", lambda *a, progress, **k: seen.append(progress))
+    own = StudyParameters.from_mapping({**TINY, "output_dir": str(tmp_path / "own")})
+    entry = batch_entry("b", tmp_path / "b", {**TINY, "output_dir": str(tmp_path / "b")}, "h", tmp_path / "nb.ipynb")
+    for runs in (batch_runs(own, []), batch_runs(own, [entry])):
+        inputs = BatchInputs(load_dataset("yeast"), runs)
+        inputs.study(runs[0])
+        inputs.study(runs[0], progress=True)
+    assert seen == [True, True, False, True]
