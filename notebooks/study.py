@@ -89,7 +89,8 @@ for run in runs:
         config = run.params.train_config()
         study = inputs.study(run)
         display(study.results)
-        display(summarise(study.results))
+        if len(study.results) > 1:  # mean ± std over the seeds; a single (loss, seed) is its own summary
+            display(summarise(study.results))
         if run.params.make_figures:
             curves, bars = run.folder.figure("training_curves"), run.folder.figure("metric_bars")
             display(saved_png(plot_training_curves(study.histories, curves), curves))  # shown once, from its file

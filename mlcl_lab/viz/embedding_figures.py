@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from .plots import UmapColoring, plot_umap, save_figure
 from .umap import umap_embed
+
+if TYPE_CHECKING:  # matplotlib is imported by the functions that draw (a kernel that draws nothing skips it)
+    import matplotlib.pyplot as plt
 
 __all__ = ["EmbeddingPanels", "plot_umap_panels", "plot_centroid_heatmaps"]
 
@@ -45,6 +48,8 @@ class EmbeddingPanels:
 def _grid(n: int, width: float, height: float) -> tuple[plt.Figure, np.ndarray]:
     cols = min(4, n)
     rows = -(-n // cols)
+    import matplotlib.pyplot as plt
+
     fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
@@ -82,6 +87,7 @@ def _heatmap(ax: plt.Axes, matrix: np.ndarray, names: list[str], cmap: str, vmin
     """``matrix`` (n, n) as an image with a colour bar and the label names on both axes; NaN
     cells blank. Plain matplotlib: seaborn's heatmap redraws the whole figure once per panel
     (to test whether its tick labels overlap), which made a 16-panel figure cost ~25 s."""
+    import matplotlib.pyplot as plt
     import seaborn as sns  # noqa: F401  (registers the "vlag" and "mako" colour maps)
 
     colours = plt.get_cmap(cmap).with_extremes(bad=(0.0, 0.0, 0.0, 0.0))

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib.pyplot as plt
-import matplotlib.ticker
 import pandas as pd
 
 from .colors import loss_colors
 from .plots import save_figure
+
+if TYPE_CHECKING:  # matplotlib is imported by the functions that draw (~0.6 s a kernel that draws nothing saves)
+    import matplotlib.pyplot as plt
 
 __all__ = ["plot_training_curves", "plot_metric_bars", "plot_low_data", "METRIC_LABELS"]
 
@@ -37,6 +39,8 @@ def plot_training_curves(histories: pd.DataFrame, path: str | Path | None = None
     """
     kinds = [("val_loss", "contrastive losses (stage 1)"), ("val_micro_f1", "supervised baselines (end to end)")]
     present = [(col, title) for col, title in kinds if col in histories and histories[col].notna().any()]
+    import matplotlib.pyplot as plt
+
     fig, axes = plt.subplots(1, max(1, len(present)), figsize=(6 * max(1, len(present)), 4), squeeze=False)
     colors = loss_colors(sorted(histories["loss"].unique()))
     for ax, (col, title) in zip(axes[0], present, strict=False):
@@ -77,6 +81,8 @@ def plot_metric_bars(summary: pd.DataFrame, path: str | Path | None = None,
         raise ValueError(f"the summary has no column(s) {[f'{m}_mean' for m in missing]} (columns: {list(summary.columns)})")
     losses = [str(loss) for loss in summary.index]
     colors = loss_colors(losses)
+    import matplotlib.pyplot as plt
+
     fig, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 4), squeeze=False)
     for ax, metric in zip(axes[0], metrics, strict=True):
         mean, std = _mean_std(summary, metric)
@@ -102,6 +108,9 @@ def plot_low_data(summary: pd.DataFrame, path: str | Path | None = None,
     frame = summary.reset_index()
     datasets = list(dict.fromkeys(frame["dataset"]))
     colors = loss_colors(list(dict.fromkeys(frame["loss"])))
+    import matplotlib.pyplot as plt
+    import matplotlib.ticker
+
     fig, axes = plt.subplots(len(datasets), len(metrics), figsize=(5 * len(metrics), 3.6 * len(datasets)), squeeze=False)
     for r, ds in enumerate(datasets):
         part = frame[frame["dataset"] == ds]
