@@ -224,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--jobs-per-gpu", type=_positive_int, default=1,
                      help="kernels sharing one GPU (each GPU handed out through CUDA_VISIBLE_DEVICES), >= 1")
     rep.add_argument("--runs-per-kernel", type=_positive_int, default=None,
-                     help="runs one notebook execution computes, >= 1 (default: runs of one dataset, at most 30, "
+                     help="runs one notebook execution computes, >= 1 (default: runs of one dataset, at most 60, "
                           "cut so that every parallel job has about two kernels)")
     from .report.executors.slurm import add_slurm_arguments
 

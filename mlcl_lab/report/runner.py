@@ -47,10 +47,11 @@ class GridOutcome:
 #: The axes along which the runs of one batch may differ (one kernel: one dataset, any losses,
 #: seeds and fractions; everything else, the dataset's options included, equal).
 BATCH_AXES = ("losses", "seeds", "train_fraction")
-#: The default cut's largest batch: the executed notebook (one section per run) stays readable,
-#: and a kernel start and the imports (5.6–6.9 s measured on 2 cores with two kernels starting at once)
-#: are then a small share of every run.
-MAX_RUNS_PER_KERNEL = 30
+#: The default cut's largest batch. A kernel's start and imports (3–4 s on 2 cores) are then
+#: ~0.06 s of each run: at 5 % of yeast (runs of ~0.6 s) 30 runs per kernel left 28–31 % of
+#: a run outside training, 60 leave 23 % (benchmarks/grid_costs.py). The executed notebook
+#: (one section per run, no progress widgets) stays readable: ~300 kB for 60 yeast runs.
+MAX_RUNS_PER_KERNEL = 60
 #: Kernels per parallel job the default cut aims at, so that the jobs finish close together.
 KERNELS_PER_JOB = 2
 

@@ -78,10 +78,11 @@ def test_batched_metrics_equal_the_in_process_api(batch):
         assert entry["metrics"] == run.metrics, f"seed {run.seed}: bit-identical"
 
 
-def test_batch_size_gives_each_job_two_kernels_of_at_most_thirty_runs():
+def test_batch_size_gives_each_job_two_kernels_of_at_most_sixty_runs():
     assert batch_size([6] * 8, None, 2) == 6, "48 runs, 2 jobs: 4 kernels wanted, but never more than a group"
     assert batch_size([24, 24], None, 2) == 12, "48 runs of 2 datasets, 2 jobs: 4 kernels"
-    assert batch_size([90, 90], None, 2) == 30, "the cpu grid: at most 30 runs per kernel"
+    assert batch_size([90, 90], None, 2) == 45, "the cpu grid, 2 jobs: 4 kernels of 45 runs"
+    assert batch_size([225] * 5, None, 2) == 60, "the full grid: at most 60 runs per kernel"
     assert batch_size([6], None, 4) == 1 and batch_size([6], None, 3) == 1 and batch_size([6], None, 1) == 3
     assert batch_size([2, 2], None, 1) == 2, "never more than a group's runs"
     assert batch_size([6] * 8, 4, 2) == 4 and batch_size([], None, 2) == 1
