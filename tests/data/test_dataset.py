@@ -65,3 +65,13 @@ def test_text_needs_texts_and_subset():
     sub = ds.subset(np.array([2, 0]))
     assert sub.texts == ["c", "a"] and sub.labels.tolist() == [[0, 0, 1], [1, 0, 0]]
     assert dataset_statistics(ds)["n_features"] is None
+
+
+@pytest.mark.parametrize("n, n_labels", [(0, 5), (1, 3), (50, 1), (200, 7), (200, 8), (300, 19), (5, 0)])
+def test_label_set_count_is_the_number_of_distinct_rows(n, n_labels):
+    """Against a set of row tuples, also where L is not a multiple of 8 (padding bits), one
+    label, no row and no label (one empty set per row)."""
+    from mlcl_lab.data.dataset import label_set_count
+
+    y = (np.random.default_rng(n * 31 + n_labels).random((n, n_labels)) < 0.3).astype(np.uint8)
+    assert label_set_count(y) == len({tuple(row) for row in y.tolist()})
