@@ -85,7 +85,7 @@ inputs = BatchInputs(ds, runs)
 for run in runs:
     display(Markdown(f"### Run `{run.name}`\n\nlosses {run.params.losses}, seeds {run.params.seeds}, "
                      f"training fraction {run.params.train_fraction:g} → `{run.folder.path}`"))
-    with run_in_batch(run, timer) as current:
+    with run_in_batch(run, timer, inputs) as current:
         config = run.params.train_config()
         study = inputs.study(run)
         display(study.results)

@@ -119,6 +119,10 @@ class BatchInputs:
             self.shares[key] = self.shares.get(key, 0) + len(run.params.losses) * len(run.params.seeds)
         self._key: str | None = None
         self._data: Any = None
+        #: seconds of split + inputs preparation done so far, and so far charged to the runs
+        #: (each (loss, seed) is charged its even share, :func:`~mlcl_lab.train.study.run_prepared`)
+        self.prepared_s = 0.0
+        self.charged_s = 0.0
 
     def study(self, run: BatchRun, *, progress: bool | None = None) -> StudyResult:
         """:func:`mlcl_lab.train.run_study` of ``run``'s parameters on the shared inputs.
@@ -140,6 +144,9 @@ class BatchInputs:
             self._data = prepare_inputs(self.dataset, resolve_device(config.device), split_seed=run.params.split_seed,
                                         train_fraction=run.params.train_fraction, config=config)
             self._key = key
+            self.prepared_s += sum(self._data.timings.values())
+        self.charged_s += (sum(self._data.timings.values()) * len(run.params.losses) * len(run.params.seeds)
+                           / self.shares[key])
         show = (not run.writes_status) if progress is None else progress
         return run_prepared(self.dataset, self._data, run.params.losses, run.params.seeds, config, progress=show,
                             shared_by=self.shares[key])
@@ -155,16 +162,26 @@ class RunContext:
 
 
 @contextmanager
-def run_in_batch(run: BatchRun, timer: PhaseTimer) -> Iterator[RunContext]:
+def run_in_batch(run: BatchRun, timer: PhaseTimer, inputs: BatchInputs | None = None) -> Iterator[RunContext]:
     """Time one run of a batch: the yielded timer holds the run's share of the kernel's
     shared phases (``timer``'s :data:`SHARED_PHASES`); once the block has ended without
-    error, the run's ``status.json`` says ``done`` (seconds: the block's wall time plus
-    that share). An error propagates and writes no status (the executor records it)."""
+    error, the run's ``status.json`` says ``done``. An error propagates and writes no
+    status (the executor records it).
+
+    The status's ``seconds`` is the run's cost, on the same terms as its phases: the
+    block's wall time plus its share of the shared phases, and, with ``inputs``, with the
+    split and inputs preparation counted as the share charged to it rather than as the
+    whole preparation this block may have done for the runs after it (so that the phases
+    and the rest of the block add up to it: :meth:`~mlcl_lab.report.runs.GridRuns.timings`)."""
     totals = {name: timer.seconds[name] for name in SHARED_PHASES if name in timer.seconds}
     shared = {name: seconds / run.size for name, seconds in totals.items()}
     record = {**run.record, "shared_phases": totals} if run.record else {}
+    prepared, charged = (inputs.prepared_s, inputs.charged_s) if inputs is not None else (0.0, 0.0)
     start = time.perf_counter()
     yield RunContext(PhaseTimer.from_seconds(shared), record)
+    seconds = time.perf_counter() - start + sum(shared.values())
+    if inputs is not None:
+        seconds += (inputs.charged_s - charged) - (inputs.prepared_s - prepared)
     if run.writes_status:
-        write_status(run.folder.path, ok=True, error="", seconds=time.perf_counter() - start + sum(shared.values()),
+        write_status(run.folder.path, ok=True, error="", seconds=seconds,
                      params_hash=run.params_hash, params=run.status_params, notebook=run.notebook)

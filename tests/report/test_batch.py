@@ -163,7 +163,9 @@ def test_progress_is_shown_only_for_a_notebook_computing_its_own_run(monkeypatch
     from mlcl_lab.report.parameters import StudyParameters
 
     seen = []
-    monkeypatch.setattr(study_module, "prepare_inputs", lambda *a, **k: object())
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(study_module, "prepare_inputs", lambda *a, **k: SimpleNamespace(timings={"split": 1.0}))
     monkeypatch.setattr(study_module, "run_prepared", lambda *a, progress, **k: seen.append(progress))
     own = StudyParameters.from_mapping({**TINY, "output_dir": str(tmp_path / "own")})
     entry = batch_entry("b", tmp_path / "b", {**TINY, "output_dir": str(tmp_path / "b")}, "h", tmp_path / "nb.ipynb")
@@ -172,3 +174,40 @@ def test_progress_is_shown_only_for_a_notebook_computing_its_own_run(monkeypatch
         inputs.study(runs[0])
         inputs.study(runs[0], progress=True)
     assert seen == [True, True, False, True]
+
+
+def test_a_runs_seconds_count_the_inputs_it_is_charged_not_those_it_prepared_for_others(tmp_path):
+    """The run that prepares a split shared by 4 runs pays 10 s of it in its block but is
+    charged 2.5 s (its phases say so): its status seconds are wall − 10 + 2.5; a run reusing
+    the inputs is charged 2.5 s it did not spend in its block: wall + 2.5."""
+    import time
+    from types import SimpleNamespace
+
+    from mlcl_lab.report.batch import BatchRun, run_in_batch
+    from mlcl_lab.report.parameters import StudyParameters
+    from mlcl_lab.runtime import PhaseTimer
+
+    inputs = SimpleNamespace(prepared_s=0.0, charged_s=0.0)
+    params = StudyParameters.from_mapping({**TINY, "output_dir": str(tmp_path)})
+    for name, prepared in (("first", 10.0), ("second", 0.0)):
+        attempt = tmp_path / name
+        attempt.mkdir()
+        run = BatchRun(name, RunFolder(attempt), params, "h", 0, 4, "nb.ipynb", True, dict(TINY))
+        start = time.perf_counter()
+        with run_in_batch(run, PhaseTimer.from_seconds({"kernel_start_imports": 4.0}), inputs):
+            inputs.prepared_s += prepared
+            inputs.charged_s += 2.5
+        wall = time.perf_counter() - start
+        seconds = json.loads(RunFolder(attempt).status.read_text())["seconds"]
+        assert seconds == pytest.approx(wall + 1.0 + 2.5 - prepared, abs=0.05)  # + kernel share 4 / 4
+
+
+def test_batch_kernels_count_each_run_its_share_of_the_inputs(batch):
+    """In the executed batch, each done run's status seconds hold its phases (the reader's
+    ``other`` is what is left: never negative, and small for these two-epoch runs)."""
+    folders, _ = batch
+    for name in ("s0", "s1"):
+        run = RunFolder(folders[name])
+        seconds = json.loads(run.status.read_text())["seconds"]
+        phases = sum(json.loads(run.params.read_text())["timings"].values())
+        assert phases <= seconds + 1e-3 and seconds - phases < 0.5 * seconds
