@@ -1,7 +1,9 @@
 """Stage 2: linear evaluation with per-label (lr, wd) selection (paper.md §5.1).
 
-All grid points x heads are trained together as one batched weight tensor, so the
-cost is one einsum per step whatever the grid size.
+All grid points x heads are trained together: their weights are the column blocks of one
+(F, G·H·L) matrix, so a step is one matrix product forward and one backward whatever
+the grid size (an (G·H)-batched product before: the same numbers, measured bit for bit,
+and 1.5× slower on debtags' 378 labels).
 """
 
 from __future__ import annotations
@@ -72,30 +74,34 @@ def fit_linear_probe(
     # one (H, F, L) weight and (H, L) bias per grid point, one AdamW group each: AdamW is
     # elementwise, so holding a grid point's heads in one tensor changes no number, only
     # the number of tensors updated per step (2 g instead of 2 g h)
+    # grid point j's H heads: columns [j·H·L, (j+1)·H·L) of the (F, G·H·L) weight, head-major
     init = _xavier(g * h, f, l, gen).to(device)
-    weights = [torch.nn.Parameter(init[j * h : (j + 1) * h].clone()) for j in range(g)]
-    biases = [torch.nn.Parameter(torch.zeros(h, l, device=device)) for _ in range(g)]
+    weights = [torch.nn.Parameter(init[j * h : (j + 1) * h].permute(1, 0, 2).reshape(f, h * l).contiguous())
+               for j in range(g)]
+    biases = [torch.nn.Parameter(torch.zeros(h * l, device=device)) for _ in range(g)]
     groups = [{"params": [weights[j], biases[j]], "lr": grid[j][0], "weight_decay": grid[j][1]} for j in range(g)]
     optimizer = AdamW(groups, lr=grid[0][0])
     batch = min(config.batch_size, n)
     steps_per_epoch = n // batch  # incomplete last batch dropped, as in the study
     scheduler = linear_decay(optimizer, config.epochs * steps_per_epoch)
+    k = g * h
     for _ in range(config.epochs):
         order = torch.randperm(n, generator=gen).to(device)
         for s in range(steps_per_epoch):
             idx = order[s * batch : (s + 1) * batch]
-            w = torch.cat(weights)  # (G*H, F, L)
-            b = torch.cat(biases)
-            logits = torch.einsum("nf,kfl->knl", x[idx], w) + b[:, None, :]
+            w = torch.cat(weights, dim=1)  # (F, G*H*L)
+            b = torch.cat(biases)  # (G*H*L,)
+            logits = (x[idx] @ w + b).view(batch, k, l)
             # sum over heads of each head's mean BCE: heads stay independent
-            loss = F.binary_cross_entropy_with_logits(logits, y[idx].expand_as(logits), reduction="none").mean((1, 2)).sum()
+            loss = F.binary_cross_entropy_with_logits(logits, y[idx][:, None, :].expand_as(logits),
+                                                      reduction="none").mean((0, 2)).sum()
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
             scheduler.step()
 
     with torch.no_grad():
-        w = torch.stack(weights).view(g, h, f, l)
+        w = torch.stack([wj.view(f, h, l).permute(1, 0, 2) for wj in weights]).view(g, h, f, l)
         b = torch.stack(biases).view(g, h, l)
         val_prob = torch.sigmoid(torch.einsum("nf,ghfl->ghnl", val_x.float(), w) + b[:, :, None, :]).mean(1)  # (G, N, L)
         val_pred = (val_prob >= config.threshold)

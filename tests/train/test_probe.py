@@ -100,14 +100,16 @@ def _reference_probe_weights(x, y, cfg, seed):
     return torch.stack(ws).detach(), torch.stack(bs).detach()
 
 
-def test_probe_training_equals_the_plain_per_head_formulation():
-    x, y = _toy(n=300, f=37, l=14, seed=4)  # sizes with incomplete vector lanes
+@pytest.mark.parametrize("n, f, l", [(300, 37, 14), (600, 256, 120)])  # incomplete vector lanes; many labels
+def test_probe_training_equals_the_plain_per_head_formulation(n, f, l):
+    x, y = _toy(n=n, f=f, l=l, seed=4)
     cfg = ProbeConfig(learning_rates=(0.5, 0.05), weight_decays=(0.1, 0.0), epochs=4, batch_size=64, n_heads=3)
-    res = fit_linear_probe(x[:200], y[:200], x[200:], y[200:], cfg, seed=9)
-    w, b = _reference_probe_weights(x[:200], y[:200], cfg, seed=9)
+    train = n * 2 // 3
+    res = fit_linear_probe(x[:train], y[:train], x[train:], y[train:], cfg, seed=9)
+    w, b = _reference_probe_weights(x[:train], y[:train], cfg, seed=9)
     g, h = 4, 3
-    lab = torch.arange(14)
+    lab = torch.arange(l)
     chosen = torch.as_tensor(res.chosen)
-    expected_w = w.view(g, h, 37, 14)[chosen, :, :, lab].permute(1, 2, 0)
-    expected_b = b.view(g, h, 14)[chosen, :, lab].permute(1, 0)
+    expected_w = w.view(g, h, f, l)[chosen, :, :, lab].permute(1, 2, 0)
+    expected_b = b.view(g, h, l)[chosen, :, lab].permute(1, 0)
     assert torch.equal(res.probe.weight, expected_w) and torch.equal(res.probe.bias, expected_b)
