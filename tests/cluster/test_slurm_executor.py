@@ -105,6 +105,11 @@ def _job_ids(name: str) -> list[str]:
 
 def test_an_scancelled_run_is_interrupted_and_rerun_next_time(tmp_path):
     grid_file, spec = _grid(tmp_path, "cancel", losses="base")
+    # a run that outlasts the cancel below (2 s after the job starts) on any machine: 400
+    # epochs of yeast take several seconds (a 2-epoch run could end first: it did, once the
+    # kernel's start got faster), and the rerun still ends in seconds
+    grid_file.write_text(grid_file.read_text().replace("epochs: 2,", "epochs: 400,"))
+    spec = load_grid(grid_file)
     grid_dir = tmp_path / "grid"
     executor = _slurm(grid_file, grid_dir)
     result = {}
