@@ -43,10 +43,9 @@ sys.path.insert(0, str(ROOT))
 
 from mlcl_lab.files import write_json, write_text  # noqa: E402
 from mlcl_lab.report.grid import dataset_parameter, expand_grid, load_grid, resolve_grid  # noqa: E402
-from mlcl_lab.report.runs import GridRuns  # noqa: E402
+from mlcl_lab.report.runs import TRAINING_PHASES, GridRuns  # noqa: E402
 
 GRACE_S = 20.0
-TRAINING_PHASES = ("stage1", "probe")
 
 
 def slice_grid(grid_file: Path, dataset: str, seeds: int, folder: Path) -> Path:

@@ -37,9 +37,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from mlcl_lab.report.grid import load_grid, resolve_grid  # noqa: E402
-from mlcl_lab.report.runs import PHASES  # noqa: E402
-
-TRAINING = ("stage1", "probe")
+from mlcl_lab.report.runs import PHASES, TRAINING_PHASES  # noqa: E402
 
 
 def read_costs(paths: list[Path], extra: list[pd.DataFrame] | None = None) -> pd.DataFrame:
@@ -60,7 +58,7 @@ def read_costs(paths: list[Path], extra: list[pd.DataFrame] | None = None) -> pd
     costs = pd.concat(frames, ignore_index=True)
     phases = [p for p in PHASES if f"{p}_mean" in costs.columns]
     costs[list(phases)] = costs[[f"{p}_mean" for p in phases]].fillna(0.0).to_numpy()
-    costs["training"] = costs[[p for p in TRAINING if p in phases]].sum(axis=1)
+    costs["training"] = costs[[p for p in TRAINING_PHASES if p in phases]].sum(axis=1)
     costs["total"] = costs[phases].sum(axis=1)
     costs["overhead"] = costs["total"] - costs["training"]
     return costs

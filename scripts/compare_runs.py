@@ -9,9 +9,9 @@ run folder name present in OLD, the latest attempt whose ``status.json`` says ``
 read in both; every number of its ``metrics.json`` (per (loss, seed): metrics, geometry,
 probe choices, best epoch; the summary; the dataset statistics) is compared, except wall
 times (``seconds``). Then the CSV tables of the latest report folder of each are compared
-cell by cell, except the tables of wall times (``costs.csv``). Prints the largest absolute difference of each part, then per loss the runs
-whose numbers differ and by how much, and exits 1 when any number differs or a run, a
-number or a table of OLD is missing in NEW. Entries only NEW has (metadata a later version
+cell by cell, except the table of wall times (``costs.csv``). Prints the largest absolute
+difference of each part, then per loss the runs whose numbers differ and by how much, and
+exits 1 when any number differs or a run, a number or a table of OLD is missing in NEW. Entries only NEW has (metadata a later version
 records, e.g. ``split`` and ``inputs``) are counted, not compared. The files are read as
 plain JSON/CSV so that run folders written by older versions of mlcl-lab can be compared.
 """

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from mlcl_lab.metrics._ties import tie_bounds
+
 
 def average_ranks(x: torch.Tensor) -> torch.Tensor:
     """1-based ranks of a 1-D tensor, ties get their average rank (scipy ``rankdata``).
@@ -16,13 +18,9 @@ def average_ranks(x: torch.Tensor) -> torch.Tensor:
     if n == 0:
         return torch.empty(0, dtype=torch.float64, device=x.device)
     values, order = torch.sort(flat, stable=True)
-    idx = torch.arange(n, device=x.device)
-    differs = values[1:] != values[:-1]
-    edge = torch.ones(1, dtype=torch.bool, device=x.device)
-    start = torch.where(torch.cat([edge, differs]), idx, torch.full_like(idx, -1)).cummax(0).values
-    end = torch.where(torch.cat([differs, edge]), idx, torch.full_like(idx, n)).flip(0).cummin(0).values.flip(0)
+    start, end = tie_bounds(values[None, :])
     ranks = torch.empty(n, dtype=torch.float64, device=x.device)
-    ranks[order] = (start + end).to(torch.float64) / 2.0 + 1.0
+    ranks[order] = (start[0] + end[0]).to(torch.float64) / 2.0 + 1.0
     return ranks
 
 

@@ -13,6 +13,21 @@ from __future__ import annotations
 import torch
 
 
+def tie_bounds(s: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """First and last position of each position's tie group in rows ``s`` (R, C) that are
+    already sorted (either direction): (start, end), both (R, C) int64."""
+    n_cols = s.shape[1]
+    idx = torch.arange(n_cols, device=s.device).expand_as(s)
+    differs = s[:, 1:] != s[:, :-1]
+    is_end = torch.ones_like(s, dtype=torch.bool)
+    is_end[:, :-1] = differs
+    is_start = torch.ones_like(s, dtype=torch.bool)
+    is_start[:, 1:] = differs
+    end = torch.where(is_end, idx, torch.full_like(idx, n_cols)).flip(1).cummin(dim=1).values.flip(1)
+    start = torch.where(is_start, idx, torch.full_like(idx, -1)).cummax(dim=1).values
+    return start, end
+
+
 def sorted_tie_groups(
     scores: torch.Tensor, relevant: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -30,16 +45,7 @@ def sorted_tie_groups(
     """
     s, order = torch.sort(scores, dim=1, descending=True, stable=True)
     rel_sorted = torch.gather(relevant, 1, order).to(torch.float64)
-    n_cols = s.shape[1]
-    idx = torch.arange(n_cols, device=s.device).expand_as(s)
-    differs = s[:, 1:] != s[:, :-1]
-    is_end = torch.ones_like(s, dtype=torch.bool)
-    is_end[:, :-1] = differs
-    is_start = torch.ones_like(s, dtype=torch.bool)
-    is_start[:, 1:] = differs
-    big = torch.full_like(idx, n_cols)
-    end = torch.where(is_end, idx, big).flip(1).cummin(dim=1).values.flip(1)
-    start = torch.where(is_start, idx, torch.full_like(idx, -1)).cummax(dim=1).values
+    start, end = tie_bounds(s)
     tp = rel_sorted.cumsum(dim=1)
     return rel_sorted, start, end, tp
 

@@ -76,6 +76,8 @@ EMBEDDING_ARRAYS = ("test_features", "test_scores", "test_labels", "test_indices
 #: (:meth:`GridRuns.timings`), so that the phases of a run add up to its wall time.
 PHASES = ("kernel_start_imports", "data_load", "split", "inputs", "stage1", "probe", "evaluation", "representation",
           "umap", "write_outputs", "other")
+#: The training phases; every other phase is a run's overhead (issue 13's cost targets).
+TRAINING_PHASES = ("stage1", "probe")
 #: zlib level of a run's embeddings files (see :func:`~mlcl_lab.data.storage.save_npz_reproducible`).
 EMBEDDINGS_COMPRESSLEVEL = 1
 #: The schema version of the files written by :func:`write_run` (recorded in params.json).

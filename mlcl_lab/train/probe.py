@@ -2,8 +2,8 @@
 
 All grid points x heads are trained together: their weights are the column blocks of one
 (F, G·H·L) matrix, so a step is one matrix product forward and one backward whatever
-the grid size (an (G·H)-batched product before: the same numbers, measured bit for bit,
-and 1.5× slower on debtags' 378 labels).
+the grid size (a (G·H)-batched einsum before: the same numbers, bit for bit, and slower:
+``benchmarks/bench_probe.py``).
 """
 
 from __future__ import annotations
